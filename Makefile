@@ -1,0 +1,76 @@
+# Two commands set everything up on a fresh machine with Python 3.11 and make:
+#   make book   # venv + pinned packages, data, execute chapters, build HTML (_build/html)
+#   make test   # the same, then the whole test suite
+# Options: FORCE=1 re-executes every chapter; PANEL=my_panel.csv runs the book on your panel;
+#          CHAPTERS="03_descriptive 04_fixed_effects" executes only those; JOBS=N chapters at once (default 2).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+FORCE ?=
+PANEL ?=
+CHAPTERS ?=
+PYTEST_ARGS ?=
+
+.PHONY: book test venv data notebooks html ipynb bench bench-mc student diff-results browser-deps clean clean-all
+
+book: html
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "[venv] installing pinned packages into $(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(STAMP)
+
+data: venv
+	@$(PY) -m esgrisk.simulate
+
+notebooks: data
+	@$(PY) -m esgrisk.pipeline execute $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force) $(if $(PANEL),-p panel_path $(abspath $(PANEL)))
+
+html: notebooks
+	@$(PY) -m esgrisk.pipeline html $(if $(FORCE),--force)
+	@echo "Open _build/html/index.html"
+
+# Paired notebooks notebooks/NN_topic.ipynb (git-ignored) for Jupyter and for papermill's command line.
+ipynb: venv
+	$(VENV)/bin/jupytext --set-kernel python3 --to ipynb notebooks/[0-9]*.py
+
+test: book
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) scripts/bench_build.py $(BENCH_ARGS)
+
+bench-mc: venv
+	$(PY) scripts/bench_montecarlo.py
+
+clean:
+	rm -rf _build executed results student
+
+clean-all: clean
+	rm -rf $(VENV)
+
+# Student notebooks (no outputs, no solutions) in student/, one per chapter of _toc.yml.
+student: venv
+	$(PY) scripts/make_student.py
+
+# Compare two results directories number by number: make diff-results A=published_results B=results [RTOL=1e-6]
+RTOL ?= 1e-6
+diff-results: venv
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make diff-results A=dir B=dir [RTOL=1e-6]"; exit 2; }
+	$(PY) scripts/diff_results.py "$(A)" "$(B)" --rtol $(RTOL)
+
+# Headless Chromium for the browser tests (Debian package; needs root or sudo).
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then echo "[browser] $(CHROMIUM) present"; else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; fi

@@ -1,0 +1,74 @@
+"""Facts for the book's status page: run times, versions, commit, machine.
+
+Computed at build time from ``executed/run_log.json`` (written by
+:mod:`esgrisk.pipeline`), the installed packages and git, so the page can
+never disagree with the build that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from esgrisk import paths
+
+
+def run_times(run_log: dict) -> pd.DataFrame:
+    """One row per chapter: seconds of its last execution, when, and with which parameters."""
+    rows = [
+        {"chapter": name, "seconds": entry["seconds"], "executed_at (UTC)": entry["executed_at"],
+         "parameters": ", ".join(f"{k}={v}" for k, v in sorted(entry.get("parameters", {}).items())) or "defaults"}
+        for name, entry in sorted(run_log.items())
+    ]
+    return pd.DataFrame(rows, columns=["chapter", "seconds", "executed_at (UTC)", "parameters"])
+
+
+def pinned_requirements(path: Path = paths.ROOT / "requirements.txt") -> dict[str, str]:
+    """``name -> pinned version`` from a requirements file of ``name==version`` lines."""
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)", line)
+        if match:
+            pins[match.group(1)] = match.group(2)
+    return pins
+
+
+def package_versions(pins: dict[str, str]) -> pd.DataFrame:
+    """Pinned versus installed version of each package (a mismatch means a stale environment)."""
+    rows = []
+    for name, pinned in pins.items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        rows.append({"package": name, "pinned": pinned, "installed": installed, "matches": installed == pinned})
+    return pd.DataFrame(rows)
+
+
+def git_commit(root: Path = paths.ROOT) -> str:
+    """The commit the book was built from, with ``-dirty`` if tracked files had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("-dirty" if dirty else "")
+
+
+def machine() -> dict[str, str]:
+    """Python version, operating system and processor count of the building machine."""
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "system": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "cpus": str(os.cpu_count()),
+    }

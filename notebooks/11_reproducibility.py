@@ -1,0 +1,66 @@
+# %% [markdown]
+# # Reproducibility status
+#
+# This page is computed when the book is built: it reports how long each
+# chapter took to execute, the software it ran with and the commit it was
+# built from, in the manner of the QuantEcon lectures' status page. It is
+# executed after every other chapter.
+#
+# - **Inputs:** `executed/run_log.json` (written by `esgrisk.pipeline`),
+#   `requirements.txt`, the installed packages, git.
+# - **Outputs:** this page only.
+# - **Re-run alone:** `make book` re-executes it whenever any chapter or the
+#   commit changed.
+
+# %% tags=["parameters"]
+run_log_path = "executed/run_log.json"
+
+# %% tags=["hide-input"]
+import json
+
+from myst_nb import glue
+
+from esgrisk import status
+from esgrisk.paths import resolve
+
+run_log = json.loads(resolve(run_log_path).read_text(encoding="utf-8"))
+run_log = {name: entry for name, entry in run_log.items() if name != "11_reproducibility"}
+times = status.run_times(run_log)
+versions = status.package_versions(status.pinned_requirements())
+host = status.machine()
+
+glue("commit", status.git_commit(), display=False)
+glue("python_version", host["python"], display=False)
+glue("system", host["system"], display=False)
+glue("cpus", host["cpus"], display=False)
+glue("total_seconds", float(times["seconds"].sum()), display=False)
+glue("n_chapters", len(times), display=False)
+glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the table", display=False)
+
+# %% [markdown]
+# ## Build
+#
+# - Commit: {glue:text}`commit`
+# - Python {glue:text}`python_version` on {glue:text}`system` with {glue:text}`cpus` processors
+# - {glue:text}`n_chapters` chapters; their last executions took
+#   {glue:text}`total_seconds:.1f` seconds of execution in total (chapters run
+#   two at a time, so the wall-clock time is shorter).
+#
+# A chapter whose inputs (source, parameters, data, package code, pinned
+# environment) did not change since its last execution is not executed again;
+# its row then shows the time and date of that last execution.
+#
+# ## Execution time of each chapter
+
+# %%
+times
+
+# %% [markdown]
+# ## Software
+#
+# Every installed package matches its pin in `requirements.txt`:
+# {glue:text}`all_pins_match`. The full set of transitive pins is in
+# `constraints.txt`.
+
+# %%
+versions

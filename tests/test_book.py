@@ -1,0 +1,59 @@
+"""The built book: every chapter executed cleanly, reached the HTML, and says what data it used."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from esgrisk import paths, pipeline
+
+pytestmark = pytest.mark.book
+
+CHAPTERS = pipeline.chapters_from_toc()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_book():
+    if not (paths.BUILD_HTML / "index.html").exists():
+        pytest.skip("the book is not built: run `make book` (make test does it first)")
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_executed_without_errors_or_warnings(name):
+    executed = paths.EXECUTED / f"{name}.ipynb"
+    assert executed.exists(), f"{name} was not executed"
+    nb = nbformat.read(executed, as_version=4)
+    assert pipeline.problem_outputs(nb) == []
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_has_an_html_page(name):
+    page = paths.BUILD_HTML / "executed" / f"{name}.html"
+    assert page.exists()
+    html = page.read_text(encoding="utf-8")
+    assert "Traceback" not in html
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_that_loads_the_panel_says_it_is_simulated_at_the_top(name):
+    source = pipeline.source_of(name).read_text(encoding="utf-8")
+    if "load_panel(" not in source:
+        pytest.skip(f"{name} does not load the panel")
+    first_cell = re.split(r"^# %%", source, flags=re.MULTILINE)[1]
+    assert "simulat" in first_cell.lower(), f"{name}: the first cell does not say the data are simulated"
+    assert "panel_path" in first_cell, f"{name}: the first cell does not say how to run it on real data"
+
+
+def test_run_log_covers_every_chapter():
+    log = json.loads(pipeline.RUN_LOG.read_text(encoding="utf-8"))
+    assert set(CHAPTERS) <= set(log)
+    assert all(log[name]["seconds"] > 0 for name in CHAPTERS)
+
+
+def test_status_page_shows_commit_and_versions():
+    html = (paths.BUILD_HTML / "executed" / "11_reproducibility.html").read_text(encoding="utf-8")
+    assert re.search(r"\b[0-9a-f]{40}\b", html), "no commit hash on the status page"
+    assert "linearmodels" in html and "papermill" in html
