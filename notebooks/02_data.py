@@ -1,0 +1,427 @@
+# %% [markdown]
+# # 2. Data construction
+#
+# ```{admonition} Simulated data
+# :class: warning
+# By default this chapter, like every estimation chapter, runs on the book's
+# calibrated simulation (`data/simulated/panel.csv`), not on the paper's firm
+# data, which were not published. Its numbers describe the simulated panel,
+# whose true effects are known. To run the chapter on real data, pass a panel
+# that follows the panel contract:
+# `papermill notebooks/02_data.ipynb out.ipynb -p panel_path my_panel.csv`
+# (section {ref}`use-your-own-data` gives the steps).
+# ```
+#
+# This chapter explains how {cite:t}`zhang2025security` measure each variable
+# and where real data would come from, writes down the model that simulates
+# the default panel, lists where the paper's printed numbers cannot all hold
+# at once, compares the panel with the paper's Table 1, and documents the
+# panel contract (the codebook) and how to run the book on your own data.
+#
+# - **Inputs:** the panel (`panel_path`); the paper's numbers
+#   (`data/published/*.csv` through `esgrisk.published`); the simulation's
+#   parameters (`esgrisk.simulate.SimulationParams`); the codebook
+#   (`esgrisk.panel.CODEBOOK`).
+# - **Outputs:** {numref}`tbl-sim-params`, {numref}`tbl-inconsistencies`,
+#   {numref}`tbl-table1-compare`, {numref}`fig-between-within`,
+#   {numref}`tbl-codebook`; no result files (the chapter estimates nothing).
+# - **Re-run alone:** `jupytext --to ipynb notebooks/02_data.py`, then
+#   `papermill notebooks/02_data.ipynb out.ipynb -p panel_path my_panel.csv`.
+
+# %% tags=["parameters"]
+panel_path = "data/simulated/panel.csv"
+results_dir = "results"
+seed = 20250601
+
+# %% tags=["hide-input"]
+from esgrisk.panel import load_panel
+
+panel = load_panel(panel_path)
+
+# %% tags=["hide-input"]
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue
+
+from esgrisk import published, simulate
+from esgrisk.incidents import markdown_table, myst_table
+from esgrisk.panel import PANEL_COLUMNS, codebook
+from esgrisk.paths import SIMULATED_PANEL, resolve
+
+def put(name, value):
+    """Glue a value for {glue:text} (numpy scalars become plain Python numbers)."""
+    glue(name, value.item() if isinstance(value, np.generic) else value, display=False)
+
+
+P = simulate.PARAMS
+t1 = published.table1()
+t2 = published.table2()
+ts = published.twosls()
+tc = published.text_claims()
+
+# the panel this run uses
+put("panel_file", str(resolve(panel_path)))
+put("n_obs", len(panel))
+put("n_firms", panel["firm"].nunique())
+put("n_years", panel["year"].nunique())
+put("first_year", int(panel["year"].min()))
+put("last_year", int(panel["year"].max()))
+put("n_regions", panel["region"].nunique())
+
+# the default panel and the simulation
+put("default_firms", simulate.DEFAULT_N_FIRMS)
+put("default_first", min(simulate.DEFAULT_YEARS))
+put("default_last", max(simulate.DEFAULT_YEARS))
+put("default_seed", simulate.DEFAULT_SEED)
+put("n_params", len(simulate.params_table()))
+put("beta", P.beta)
+put("gamma", P.gamma)
+put("kappa", 1 - P.beta * P.gamma)
+put("multiplier", 1 / (1 - P.beta * P.gamma))
+put("beta_gamma", P.beta * P.gamma)
+put("round_err_sd", (1 - P.beta * P.gamma) * np.sqrt(1 / 12))
+put("b_size", P.b_size)
+put("b_growth", P.b_growth)
+put("b_cr4", P.b_cr4)
+put("b_reg", P.b_reg)
+put("sd_rating", P.sd_rating)
+
+# the paper's numbers used in the prose
+put("paper_reg_table", t2.loc["reg_strength", "coef"])
+put("paper_reg_text", tc.loc["text_reg", "coef"])
+put("paper_f", ts.loc["first_stage_f", "statistic"])
+put("paper_h2", ts.loc["h2_esg_to_risk", "coef"])
+put("paper_h3", ts.loc["bidir_esg_to_risk", "coef"])
+put("paper_const", t2.loc["const", "coef"])
+put("paper_mean_esg", t1.loc["esg", "mean"])
+put("paper_sd_esg", t1.loc["esg", "sd"])
+put("paper_sd_risk", t1.loc["risk_events", "sd"])
+
+# %% [markdown]
+# ## 2.1 What the paper measures, and where real data would come from
+#
+# The paper's sample is a set of listed e-commerce firms, Chinese and
+# foreign, observed once a year; its sources are annual reports, ESG reports,
+# news databases and regulators' notices, cross-checked and cleaned
+# {cite:p}`zhang2025security`. The firm-level data were not released, so every
+# variable below has to be rebuilt by anyone who wants to check the results.
+# For each column of the panel contract ({numref}`tbl-codebook`) the paper's
+# measure and a practical route to real data are:
+#
+# - **ESG score (`esg`).** The paper uses ratings of authoritative agencies
+#   such as MSCI and S&P, which grade environmental, social and governance
+#   practice against global criteria. MSCI publishes letter grades (AAA to
+#   CCC), so a numeric 0-100 score needs an explicit mapping, for example
+#   equally spaced points per letter, or the agency's underlying numeric
+#   industry-adjusted score where licensed. S&P Global's Corporate
+#   Sustainability Assessment, Refinitiv/LSEG and Sustainalytics (a risk score,
+#   where lower is better, so it must be reversed) are alternatives; Chinese
+#   raters such as Wind or SynTao cover more domestic firms. Whatever the
+#   source, the mapping must be written down, because raters disagree widely
+#   and a change of rater alone can move a firm by many points.
+# - **Security-risk events (`risk_events`).** The paper counts, per firm and
+#   year, cyber-attacks, data leaks, supply-chain disruptions and
+#   payment-security flaws found in annual reports, news and regulators'
+#   notices. A reproducible version needs a written protocol: the sources and
+#   search terms, the date window, what counts as one event (a breach reported
+#   in several outlets is one event), and who coded it; two coders and an
+#   agreement statistic make the count credible. Chapter
+#   {doc}`06_case_studies` collects documented incidents of named firms and
+#   shows how sparse the public record is.
+# - **Firm size (`log_assets`).** The natural log of year-end total assets
+#   from annual reports (10-K/20-F filings for US listings, annual reports on
+#   the exchanges of Shanghai, Shenzhen and Hong Kong), converted to one
+#   currency at a stated rate before taking logs.
+# - **Revenue growth (`revenue_growth`).** Annual growth of revenue from the
+#   same filings, stored as a fraction (0.18 means 18 %).
+# - **Competition (`cr4`).** The four-firm concentration ratio: the combined
+#   market share of the four largest firms. It is a property of the market,
+#   so it is the same for every firm in a year; market-share data come from
+#   statistics offices or industry reports, and the market (national or
+#   global GMV, say) must be stated.
+# - **Regulatory strength (`reg_strength`).** A 0-10 score of the cyber-security
+#   and data-protection rules of the firm's jurisdiction. The paper does not
+#   publish its scoring rule; a reproducible index would score dated legal
+#   milestones (for example GDPR in the EU from 2018, China's Cybersecurity,
+#   Data Security and Personal Information Protection Laws) on stated
+#   criteria, so it varies by region and year.
+# - **Regional incidents (`region_incidents`).** The paper's instrument for
+#   risk events: the total number of cyber-security incidents in the firm's
+#   region. Sources would be national CERT reports (CNCERT/CC in China, for
+#   example) or breach databases; the count must be per region and year.
+#
+# The paper also instruments ESG with the industry's average ESG score. That
+# instrument is not a column: the book derives it from the panel
+# (`esgrisk.panel.industry_mean_esg`), both including and excluding the firm
+# itself, because the firms in the sample make up the whole "industry".
+
+# %% [markdown]
+# ## 2.2 The simulation model
+#
+# The default panel has {glue:text}`default_firms` anonymous firms observed
+# from {glue:text}`default_first` to {glue:text}`default_last`, the shape of
+# the paper's sample, drawn with seed {glue:text}`default_seed` by
+# `python -m esgrisk.simulate`. It comes from a system of two equations in
+# which each outcome causes the other. For firm $i$ in region $r(i)$ and year
+# $t$:
+#
+# $$
+# \begin{aligned}
+# \text{ESG}^{*}_{it} &= a_i + \beta\,\text{Risk}_{it} + b_1\,\text{Size}_{it}
+#   + b_2\,\text{Growth}_{it} + b_3\,\text{CR4}_{t} + b_4\,\text{Reg}_{r(i)t}
+#   + S_t + e_{it},\\
+# \text{Risk}^{*}_{it} &= c_i + \gamma\,\text{ESG}^{*}_{it}
+#   + \delta\,\text{Incidents}_{r(i)t} + u_{it},\\
+# \text{Risk}_{it} &= \max\bigl(0,\ \operatorname{round}(\text{Risk}^{*}_{it})\bigr),
+# \qquad
+# \text{ESG}_{it} = \text{ESG}^{*}_{it} + m_{it}.
+# \end{aligned}
+# $$
+#
+# The true effects are $\beta =$ {glue:text}`beta:.2f` (risk events lower
+# ESG; the paper's Table 2) and $\gamma =$ {glue:text}`gamma:.2f` (ESG lowers
+# risk events; the paper's bidirectional check). The controls take the Table 2
+# slopes $b_1 =$ {glue:text}`b_size:.2f`, $b_2 =$ {glue:text}`b_growth:.2f`,
+# $b_3 =$ {glue:text}`b_cr4:.2f` and $b_4 =$ {glue:text}`b_reg:.2f`. The
+# pieces are:
+#
+# - $a_i$, $c_i$: firm effects, set so that at the Table 1 means of the
+#   controls and zero shocks firm $i$ sits at its own baseline risk level
+#   (log-normal, hence the right skew of risk events in Table 1) and baseline
+#   ESG level. Across firms, size, baseline risk and baseline ESG are
+#   positively correlated: large platforms report more incidents and spend
+#   more on ESG.
+# - $S_t$: a year-level shift of the whole industry's ESG scores (rating
+#   methodology, investor attention). It enters risk only through ESG, so the
+#   industry-average ESG score is a relevant and excludable instrument for ESG;
+#   its SD is set so that this instrument's first stage is of the order of the
+#   paper's reported F statistic of {glue:text}`paper_f:.2f`.
+# - $\text{Incidents}_{rt}$: regional cyber-security incidents, exogenous,
+#   shifting only risk; the instrument for risk events.
+# - $\text{CR4}_t$ is common to all firms in a year; $\text{Reg}_{rt}$ is a
+#   regional level plus a common tightening trend and small region-year noise,
+#   so it varies within firms.
+# - $e_{it}$, $u_{it}$: structural shocks; $m_{it}$: optional noise of the
+#   rating itself, which a published score would carry but the firm's risk
+#   would not respond to. Its SD is {glue:text}`sd_rating:.1f` in the default
+#   panel: with only six years, rating noise makes the system (3SLS)
+#   estimator of chapter {doc}`05_bidirectional_2sls` depend heavily on a few
+#   year-level draws, so it is kept as a sensitivity option.
+#
+# **Solving the system.** Substituting one equation into the other, every
+# shock is multiplied by $1/(1-\beta\gamma)$. With $\beta\gamma =$
+# {glue:text}`beta_gamma:.4f` the denominator is {glue:text}`kappa:.4f`, so
+# the system has a unique solution, but the feedback amplifies each shock
+# about {glue:text}`multiplier:.2f`-fold. The code draws the exogenous parts,
+# solves for the latent risk $\text{Risk}^{*}$, rounds it to a non-negative
+# count, and only then computes ESG from the ESG equation **with the integer
+# count**. The ESG equation therefore holds exactly with the true $\beta$.
+# The risk equation picks up an extra error, $(1-\beta\gamma)$ times the
+# rounding error, with an SD of about {glue:text}`round_err_sd:.2f` events; it
+# is correlated with the count itself but not with either instrument.
+# `tests/test_simulate.py` checks both equations residual by residual and
+# checks that two-stage least squares with firm effects recovers $\beta$ and
+# $\gamma$ on a large simulated panel.
+#
+# {numref}`tbl-sim-params` lists all {glue:text}`n_params` parameters with
+# the paper number each one targets, read from the code
+# (`esgrisk.simulate.SimulationParams`), so the table cannot drift from what
+# generated the data.
+
+# %%
+Markdown(myst_table(markdown_table(simulate.params_table()),
+                    "Parameters of the simulation and the paper number (or assumption) each one targets.",
+                    "tbl-sim-params"))
+
+# %% [markdown]
+# ## 2.3 Where the paper's numbers cannot all hold
+#
+# A simulation that reproduced every printed number would have to satisfy
+# them jointly, and some of them contradict each other
+# ({numref}`tbl-inconsistencies`, computed from `data/published`):
+#
+# - Table 2's constant, {glue:text}`paper_const:.2f`, evaluated with the other
+#   coefficients at the Table 1 means, implies an average ESG score of
+#   {glue:text}`implied_mean_esg:.1f`, not the {glue:text}`paper_mean_esg:.1f`
+#   of Table 1. A fixed-effects model has no single constant, so either the
+#   constant is not what it claims to be or the model was not a within
+#   estimator.
+# - One more risk event changes ESG by {glue:text}`beta:.2f` points, and the SD
+#   of risk events is {glue:text}`paper_sd_risk:.1f`; so risk alone would move
+#   ESG with an SD of {glue:text}`beta_sd_risk:.1f` points, more than ESG's
+#   whole SD of {glue:text}`paper_sd_esg:.1f`. That is possible only if the
+#   rest of ESG co-moves with risk in a way that offsets it.
+# - The text gives the regulation coefficient as
+#   {glue:text}`paper_reg_text:.2f`, the table as
+#   {glue:text}`paper_reg_table:.2f`; the text's ESG-to-risk effect is
+#   {glue:text}`paper_h2:.2f` when testing H2 and {glue:text}`paper_h3:.2f`
+#   in the bidirectional check.
+#
+# The simulation keeps the Table 1 moments and the slopes and drops the
+# constant: firm effects carry the level. It resolves the variance puzzle by
+# putting most of the risk variation *between* firms and letting firms with
+# high baseline risk also have high baseline ESG.
+
+# %% tags=["hide-input"]
+incons = simulate.paper_inconsistencies()
+facts = incons.set_index("fact")
+put("implied_mean_esg", facts.loc["mean ESG implied by Table 2 at Table 1 means", "implied"])
+put("beta_sd_risk", facts.loc["abs(beta) x SD(risk) vs SD(ESG)", "implied"])
+shown = incons.copy()
+for col in ("printed", "implied", "difference"):
+    shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+
+# %%
+Markdown(myst_table(markdown_table(shown),
+                    "Printed numbers of the paper that cannot all hold at once, and what the simulation does.",
+                    "tbl-inconsistencies"))
+
+# %% [markdown]
+# ## 2.4 The panel next to Table 1
+#
+# {numref}`tbl-table1-compare` sets the mean, SD, minimum and maximum of the
+# panel this run loaded ({glue:text}`panel_file`: {glue:text}`n_obs`
+# firm-years: {glue:text}`n_firms` firms in {glue:text}`n_regions` regions
+# over {glue:text}`n_years` years, {glue:text}`first_year` to
+# {glue:text}`last_year`) beside the paper's Table 1. For the default panel the
+# tests require each mean to be within a quarter of the paper's SD, each SD
+# within 20 %, and each minimum and maximum inside the paper's range or beyond
+# it by at most half an SD. Here the largest gap in means is
+# {glue:text}`max_mean_gap:.2f` paper SDs and the SD ratios run from
+# {glue:text}`min_sd_ratio:.2f` to {glue:text}`max_sd_ratio:.2f`.
+
+# %% tags=["hide-input"]
+compare = published.compare_table1(panel)
+put("max_mean_gap", float(compare["mean_diff_in_sd"].abs().max()))
+put("min_sd_ratio", float(compare["sd_ratio"].min()))
+put("max_sd_ratio", float(compare["sd_ratio"].max()))
+cmp_shown = pd.DataFrame({"variable": compare.index})
+for stat in ("mean", "sd", "min", "max"):
+    cmp_shown[f"{stat} (paper)"] = [t1.loc[v, "printed"].split(" | ")[i] for v, i in
+                                    zip(compare.index, [("mean", "sd", "min", "max").index(stat)] * len(compare))]
+    cmp_shown[f"{stat} (panel)"] = compare[f"{stat}_panel"].map(lambda v: f"{v:.3f}").to_numpy()
+    cmp_shown[f"{stat} diff"] = compare[f"{stat}_diff"].map(lambda v: f"{v:+.3f}").to_numpy()
+
+# %%
+Markdown(myst_table(markdown_table(cmp_shown),
+                    "The panel's descriptive statistics beside the paper's Table 1 (paper values as printed; "
+                    "diff = panel minus paper).",
+                    "tbl-table1-compare"))
+
+# %% [markdown]
+# The way the panel reconciles a large causal effect with a modest ESG spread
+# shows up in {numref}`fig-between-within`. Of the variance of risk events,
+# {glue:text}`between_share_risk:.0%` lies between firms. Pooled over all
+# firm-years, risk events and ESG are correlated at
+# {glue:text}`corr_pooled:.2f`; within firms, at {glue:text}`corr_within:.2f`.
+# A regression that ignores firm effects would therefore see almost no
+# relation, while the within-firm relation is strongly negative, as the model
+# intends. That the within-firm correlation comes out so close to minus one is
+# not a tuning choice: when each variable lowers the other as strongly as the
+# paper reports, every shock, whichever equation it hits, pushes the two in
+# opposite directions and the feedback amplifies it. On real data this
+# decomposition is an empirical finding, not a design choice.
+
+# %% tags=["hide-input"]
+bw = simulate.between_within(panel)
+put("between_share_risk", float(bw.loc["risk_events", "between_share"]))
+put("corr_pooled", bw.attrs["corr_pooled"])
+put("corr_within", bw.attrs["corr_within"])
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
+cmap = plt.get_cmap("tab20")
+for k, (firm, g) in enumerate(panel.groupby("firm", sort=True)):
+    color = cmap(k % 20)
+    axes[0].scatter(g["risk_events"], g["esg"], s=14, color=color)
+    x = g["risk_events"] - g["risk_events"].mean()
+    y = g["esg"] - g["esg"].mean()
+    axes[1].scatter(x, y, s=14, color=color)
+axes[0].set(xlabel="risk events", ylabel="ESG score", title="pooled firm-years")
+axes[1].set(xlabel="risk events, deviation from firm mean", ylabel="ESG, deviation from firm mean",
+            title="within firms")
+for ax in axes:
+    ax.grid(alpha=0.3)
+fig.tight_layout()
+glue("fig_between_within", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_between_within
+# :name: fig-between-within
+#
+# ESG score against security-risk events in the loaded panel, one colour per
+# firm. Left: all firm-years as they are. Right: both variables as deviations
+# from each firm's own mean, the variation a firm fixed-effects model uses.
+# ```
+#
+# Regenerating the default panel from code reproduces the committed file
+# byte for byte: {glue:text}`regenerated_equal`. (With a `seed` other than
+# {glue:text}`default_seed` the regenerated panel differs, and this line says
+# so.)
+
+# %% tags=["hide-input"]
+regenerated = simulate.panel_csv_bytes(simulate.simulate_panel(seed=seed))
+put("regenerated_equal", str(regenerated == SIMULATED_PANEL.read_bytes()))
+
+# %% [markdown]
+# ## 2.5 Codebook
+#
+# {numref}`tbl-codebook` is the panel contract as the loader enforces it: it
+# is rendered from `esgrisk.panel.CODEBOOK`, the same structure
+# `load_panel` checks against and quotes in its error messages. Besides the
+# per-column rules, a panel must have unique (firm, year) pairs, no missing
+# values in these columns, at least two firms and at least two years; the file
+# must be comma-separated UTF-8 (a byte-order mark is fine, and firm names may
+# be in any script). Extra columns are kept and ignored.
+
+# %%
+cb = codebook()
+cb["column"] = cb["column"].map(lambda c: f"`{c}`")
+Markdown(myst_table(markdown_table(cb), "Codebook of the panel contract.", "tbl-codebook"))
+
+# %% [markdown]
+# (use-your-own-data)=
+# ## 2.6 Use your own data
+#
+# Every estimation chapter reads one CSV file through
+# `esgrisk.panel.load_panel`, so real data replace the simulation as follows.
+#
+# 1. **Prepare the CSV.** One row per firm-year, comma-separated, UTF-8, a
+#    header row with the contract columns of {numref}`tbl-codebook` (any
+#    order; extra columns allowed). Write `risk_events` as whole numbers,
+#    `revenue_growth` as a fraction, `cr4` as a share in [0, 1], ESG and
+#    regulation on the scales of the codebook. Keep identifiers as text (a
+#    firm called `007` stays `007`).
+# 2. **Check it.** From the project root:
+#
+#    ```bash
+#    .venv/bin/python -c "from esgrisk.panel import load_panel; load_panel('my.csv')"
+#    ```
+#
+#    Silence means the file passes. Otherwise the `PanelError` names the file,
+#    the column, the first offending CSV lines (line 1 is the header) and the
+#    rule, for example a negative count or a duplicated firm-year. The loader
+#    never repairs a file; fix the CSV and run the check again.
+# 3. **Run one chapter** on it with papermill (relative paths are read from
+#    the project root):
+#
+#    ```bash
+#    .venv/bin/jupytext --set-kernel python3 --to ipynb -o /tmp/04.ipynb notebooks/04_fixed_effects.py
+#    .venv/bin/papermill --cwd . /tmp/04.ipynb /tmp/04_out.ipynb \
+#        -p panel_path my.csv -p results_dir my_results
+#    ```
+#
+#    The `--set-kernel` option matters: the committed sources carry no kernel
+#    metadata, and papermill needs it to inject parameters. Every estimation
+#    chapter accepts `panel_path`, `results_dir` and `seed`.
+# 4. **Or build the whole book** on it:
+#
+#    ```bash
+#    make book PANEL=my.csv
+#    ```
+#
+# The comparisons with the simulation's true effects that some chapters show
+# then stop being meaningful (real data have no known truth); the comparisons
+# with the paper's printed numbers remain.
