@@ -1,0 +1,148 @@
+"""The causal diagram of the study: the risk-ESG feedback loop, its controls and instruments.
+
+:func:`causal_diagram` draws it with matplotlib only and returns a
+:class:`matplotlib.figure.Figure` (not attached to pyplot, so a notebook shows
+it only where it is glued). Node labels carry the panel-contract variable
+names; arrow labels say which hypothesis an arrow stands for and which
+chapters test it (:data:`ARROW_CHAPTERS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+#: Nodes: key -> (label, x, y, width, height, face colour, border style).
+NODES: dict[str, tuple[str, float, float, float, float, str, str]] = {
+    "risk": ("Security-risk events\nrisk_events", 2.6, 3.0, 2.6, 1.0, "#f4cccc", "solid"),
+    "esg": ("ESG score\nesg", 7.4, 3.0, 2.6, 1.0, "#d9ead3", "solid"),
+    "z_risk": ("Instrument 1: regional cyber\nincidents  region_incidents", 1.6, 5.5, 3.0, 0.9, "#fff2cc", "solid"),
+    "z_esg": ("Instrument 2: industry-average\nESG (derived, leave-one-out)", 8.4, 5.5, 3.0, 0.9, "#fff2cc", "solid"),
+    "firm": ("Firm fixed effects\n(unobserved, time-invariant)", 5.0, 5.5, 2.5, 0.9, "#eeeeee", "dashed"),
+    "controls": ("Controls: log_assets, revenue_growth,\ncr4, reg_strength", 5.0, 0.6, 4.4, 0.9, "#cfe2f3", "solid"),
+}
+
+#: Which chapters test each arrow; keys are ``"source->target"``.
+ARROW_CHAPTERS: dict[str, str] = {
+    "risk->esg": "H1: ch. 4, 5, 8; cases ch. 6",
+    "esg->risk": "H2: ch. 5, 8; cases ch. 6",
+    "loop": "H3 (both at once): ch. 5",
+    "z_risk->risk": "first stage: ch. 4, 5",
+    "z_esg->esg": "first stage: ch. 5",
+    "firm->risk": "ch. 4",
+    "firm->esg": "ch. 4",
+    "controls->risk": "",
+    "controls->esg": "ch. 3, 4",
+}
+
+
+def _box(ax, key: str) -> None:
+    label, x, y, w, h, face, style = NODES[key]
+    ax.add_patch(FancyBboxPatch(
+        (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05,rounding_size=0.15",
+        facecolor=face, edgecolor="#333333", linestyle=style, linewidth=1.2, zorder=2,
+    ))
+    ax.text(x, y, label, ha="center", va="center", fontsize=8.5, zorder=3)
+
+
+def _edge_point(key: str, toward: tuple[float, float]) -> tuple[float, float]:
+    """Point on the border of box ``key`` in the direction of ``toward``."""
+    _, x, y, w, h, _, _ = NODES[key]
+    dx, dy = toward[0] - x, toward[1] - y
+    if dx == 0 and dy == 0:
+        return x, y
+    sx = (w / 2 + 0.08) / abs(dx) if dx else float("inf")
+    sy = (h / 2 + 0.08) / abs(dy) if dy else float("inf")
+    s = min(sx, sy)
+    return x + dx * s, y + dy * s
+
+
+def _arrow(ax, src: str, dst: str, *, style: str = "solid", rad: float = 0.0,
+           color: str = "#333333", width: float = 1.4,
+           start: tuple[float, float] | None = None,
+           end: tuple[float, float] | None = None) -> None:
+    s = NODES[src][1:3]
+    d = NODES[dst][1:3]
+    p0 = start or _edge_point(src, d)
+    p1 = end or _edge_point(dst, s)
+    ax.add_patch(FancyArrowPatch(
+        p0, p1, arrowstyle="-|>", mutation_scale=14, linewidth=width,
+        linestyle=style, color=color, connectionstyle=f"arc3,rad={rad}", zorder=1,
+    ))
+
+
+def causal_diagram(chapters: Mapping[str, str] | None = None) -> Figure:
+    """Draw the feedback loop risk <-> ESG with controls, firm effects and the two instruments.
+
+    ``chapters`` overrides entries of :data:`ARROW_CHAPTERS` (the text put next
+    to each arrow). Returns a new figure; the caller decides where to show it.
+    """
+    labels = {**ARROW_CHAPTERS, **dict(chapters or {})}
+    fig = Figure(figsize=(9.5, 6.0), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xlim(-0.2, 10.2)
+    ax.set_ylim(-0.2, 6.3)
+    ax.set_axis_off()
+    for key in NODES:
+        _box(ax, key)
+
+    # The loop: risk -> ESG above, ESG -> risk below.
+    _arrow(ax, "risk", "esg", rad=-0.35, color="#990000", width=2.2,
+           start=(3.95, 3.25), end=(6.05, 3.25))
+    _arrow(ax, "esg", "risk", rad=-0.35, color="#38761d", width=2.2,
+           start=(6.05, 2.75), end=(3.95, 2.75))
+    ax.text(5.0, 3.75, f"H1: risk lowers ESG (-)\n{labels['risk->esg'].removeprefix('H1: ')}",
+            ha="center", va="bottom", fontsize=8, color="#990000")
+    ax.text(5.0, 2.25, f"H2: ESG lowers risk (-)\n{labels['esg->risk'].removeprefix('H2: ')}",
+            ha="center", va="top", fontsize=8, color="#38761d")
+    ax.text(5.0, 3.0, labels["loop"], ha="center", va="center", fontsize=7.5,
+            style="italic", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+
+    # Instruments: dotted, into the variable they instrument only.
+    _arrow(ax, "z_risk", "risk", style=":", start=(2.0, 5.0), end=(2.2, 3.58))
+    _arrow(ax, "z_esg", "esg", style=":", start=(8.0, 5.0), end=(7.8, 3.58))
+    ax.text(1.15, 4.3, labels["z_risk->risk"], ha="center", va="center", fontsize=7.5, rotation=90)
+    ax.text(8.85, 4.3, labels["z_esg->esg"], ha="center", va="center", fontsize=7.5, rotation=90)
+
+    # Firm effects: dashed confounder of both.
+    _arrow(ax, "firm", "risk", style="--", color="#666666", start=(4.4, 5.0), end=(3.3, 3.58))
+    _arrow(ax, "firm", "esg", style="--", color="#666666", start=(5.6, 5.0), end=(6.7, 3.58))
+    if labels["firm->esg"]:
+        ax.text(5.0, 4.75, f"absorbed by firm FE ({labels['firm->esg']})",
+                ha="center", va="top", fontsize=7.5, color="#666666")
+
+    # Controls: into both.
+    _arrow(ax, "controls", "risk", start=(3.4, 1.1), end=(2.4, 2.42), color="#1c4587")
+    _arrow(ax, "controls", "esg", start=(6.6, 1.1), end=(7.6, 2.42), color="#1c4587")
+    if labels["controls->esg"]:
+        ax.text(8.5, 1.5, f"controls ({labels['controls->esg']})", ha="center",
+                va="center", fontsize=7.5, color="#1c4587")
+
+    legend = [
+        Line2D([], [], color="#990000", lw=2.2, label="hypothesised effect (H1, H2; H3 = both)"),
+        Line2D([], [], color="#333333", lw=1.4, ls=":", label="instrument (exclusion from the other equation assumed)"),
+        Line2D([], [], color="#666666", lw=1.4, ls="--", label="unobserved confounder removed by firm fixed effects"),
+        Line2D([], [], color="#1c4587", lw=1.4, label="observed control"),
+    ]
+    ax.legend(handles=legend, loc="upper center", fontsize=7.5, frameon=False,
+              ncol=2, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def to_image(fig: Figure, dpi: int = 110):
+    """PNG rendering of a figure as an ``IPython.display.Image``, ready for ``myst_nb.glue``.
+
+    Figures here are built without pyplot, so the notebook's inline backend
+    never registers them; gluing the PNG keeps the output explicit and the
+    same under papermill, Jupyter and the book build.
+    """
+    from io import BytesIO
+
+    from IPython.display import Image
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")

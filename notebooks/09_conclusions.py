@@ -1,0 +1,296 @@
+# %% [markdown]
+# # 9. Conclusions, recommendations and the strength of the evidence
+#
+# ```{admonition} Simulated data
+# :class: warning
+# By default the estimates on this page come from the book's calibrated
+# simulation (`data/simulated/panel.csv`), not from the paper's firm data,
+# which were not published. On that panel the true effects are the paper's
+# own, so finding them shows what the methods can do, not that the paper is
+# right. To weigh the conclusions against real data, pass a panel that
+# follows the panel contract:
+# `papermill notebooks/09_conclusions.ipynb out.ipynb -p panel_path my_panel.csv`.
+# ```
+#
+# The paper ends with three conclusions and a set of management
+# recommendations at the strategy, execution and technology levels
+# {cite:p}`zhang2025security`. This chapter restates each one in the book's
+# words and tags it with how strongly the book's own evidence supports it:
+# the estimates ({doc}`04_fixed_effects`, {doc}`05_bidirectional_2sls`), the
+# audit of the printed numbers ({doc}`07_audit`), the Monte Carlo design
+# analysis ({doc}`08_monte_carlo`) and the documented cases
+# ({doc}`06_case_studies`).
+#
+# - **Inputs:** the panel (`panel_path`); the paper's printed coefficients
+#   (`esgrisk.published`).
+# - **Outputs:** {numref}`tbl-evidence-estimates` and the evidence labels of
+#   this page; nothing is written to `results_dir` (the estimation chapters
+#   write the models).
+# - **Re-run alone:** `jupytext --to ipynb notebooks/09_conclusions.py`, then
+#   `papermill notebooks/09_conclusions.ipynb out.ipynb -p panel_path my_panel.csv`.
+
+# %% tags=["parameters"]
+panel_path = "data/simulated/panel.csv"
+results_dir = "results"
+seed = 20250601
+
+# %% tags=["hide-input"]
+from esgrisk.panel import load_panel
+
+panel = load_panel(panel_path)
+
+# %% tags=["hide-input"]
+import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue
+
+from esgrisk import bidirectional as bi
+from esgrisk import estimate as est
+from esgrisk import published
+from esgrisk.incidents import markdown_table, myst_table
+from esgrisk.paths import SIMULATED_PANEL, resolve
+
+ALPHA = 0.05      # significance level of the verdicts
+WEAK_F = 10.0     # rule-of-thumb first-stage F below which an instrument counts as weak
+
+h1 = est.fit_fe_iv_risk(panel)                       # risk -> ESG, region_incidents as instrument
+h1_f = h1.extra["first_stage"]["risk_events"]["partial_f"]
+h2 = bi.fit_iv_esg_to_risk(panel)                    # ESG -> risk, leave-one-out industry ESG
+h2_f = h2.record["first_stage"]["esg"]["partial_f_cluster"]
+h2_ar = bi.anderson_rubin_ci(panel, "esg_to_risk")
+system = bi.fit_system_3sls(panel)                   # both arrows at once (H3)
+loop = bi.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
+reflection = bi.reflection_check(panel)
+
+
+def verdict(coef: float, pvalue: float, first_f: float) -> str:
+    """Plain-language verdict on one instrumented arrow (hypothesised sign: negative)."""
+    if first_f < WEAK_F:
+        return "not established: weak instrument"
+    if pvalue < ALPHA:
+        return "negative, significant" if coef < 0 else "positive, significant (against the hypothesis)"
+    return "not significant"
+
+
+h1_verdict = verdict(float(h1.params["risk_events"]), float(h1.pvalues["risk_events"]), h1_f)
+h2_verdict = verdict(h2.coef, h2.pvalue, h2_f)
+if not h2_ar.bounded:
+    h2_verdict += "; robust confidence set unbounded"
+both = h1_verdict.startswith("negative") and h2_verdict.startswith("negative")
+if both:
+    h3_verdict = "both arrows detected"
+elif h2_f < WEAK_F:
+    h3_verdict = "not established: the ESG -> risk arrow rests on the same weak instrument"
+else:
+    h3_verdict = "not established: at least one arrow not detected"
+
+paper_h1 = published.table2().loc["risk_events", "coef"]
+paper = published.twosls()
+estimates = pd.DataFrame([
+    {"hypothesis": "H1: risk events -> ESG", "paper": paper_h1,
+     "this panel": float(h1.params["risk_events"]), "p (t, G-1)": float(h1.pvalues["risk_events"]),
+     "first-stage F": h1_f, "verdict": h1_verdict},
+    {"hypothesis": "H2: ESG -> risk events", "paper": paper.loc["h2_esg_to_risk", "coef"],
+     "this panel": h2.coef, "p (t, G-1)": h2.pvalue, "first-stage F": h2_f, "verdict": h2_verdict},
+    {"hypothesis": "H3: risk -> ESG in the system", "paper": paper.loc["bidir_risk_to_esg", "coef"],
+     "this panel": system.beta, "p (t, G-1)": system.record["pvalues"]["esg.risk_events"],
+     "first-stage F": float("nan"), "verdict": h3_verdict},
+    {"hypothesis": "H3: ESG -> risk in the system", "paper": paper.loc["bidir_esg_to_risk", "coef"],
+     "this panel": system.gamma, "p (t, G-1)": system.record["pvalues"]["risk_events.esg"],
+     "first-stage F": float("nan"), "verdict": h3_verdict},
+])
+formats = {"paper": "{:g}", "this panel": "{:.3f}", "p (t, G-1)": "{:.3f}", "first-stage F": "{:.2f}"}
+shown = estimates.assign(**{
+    col: estimates[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
+    for col, fmt in formats.items()
+})
+unstable = loop["share_unstable"]
+loop_sentence = (
+    f"In {100 * unstable:.0f} % of parametric draws of the two system coefficients the "
+    "feedback loop is not stable, so the data cannot say whether it damps or amplifies shocks"
+    if unstable > ALPHA else
+    f"The feedback loop is stable in {100 * (1 - unstable):.0f} % of parametric draws of the "
+    "two system coefficients"
+)
+
+is_default = resolve(panel_path) == SIMULATED_PANEL
+glue("panel_kind", "the book's calibrated simulation" if is_default else "the panel you supplied",
+     display=False)
+glue("panel_file", str(resolve(panel_path)), display=False)
+glue("h1_verdict", h1_verdict, display=False)
+glue("h2_verdict", h2_verdict, display=False)
+glue("h3_verdict", h3_verdict, display=False)
+glue("h2_first_f", h2_f, display=False)
+glue("h2_ar_set", h2_ar.describe(), display=False)
+glue("loop_sentence", loop_sentence, display=False)
+glue("year_share_loo_pct", 100 * reflection["year_share_loo"], display=False)
+glue("weak_f", WEAK_F, display=False)
+
+# %% [markdown]
+# ## What the book's estimates say on this panel
+#
+# The estimates below were computed on {glue:text}`panel_kind`
+# ({glue:text}`panel_file`) with the book's estimators, each arrow
+# instrumented as in the paper (risk events by regional cyber incidents,
+# ESG by the industry's average ESG score, leave-one-out). Standard errors
+# are clustered by firm with p-values from a t distribution with G-1 degrees
+# of freedom; an instrument with a first-stage F statistic below
+# {glue:text}`weak_f:.0f` is treated as weak {cite:p}`stock2005testing`.
+
+# %% tags=["hide-input"]
+Markdown(myst_table(markdown_table(shown),
+                    "The paper's coefficients (from `data/published`) and the book's estimates "
+                    "on the panel used for this page.",
+                    "tbl-evidence-estimates"))
+
+# %% [markdown]
+# On this panel the verdicts are: H1 {glue:text}`h1_verdict`; H2
+# {glue:text}`h2_verdict` (cluster-robust first-stage F
+# {glue:text}`h2_first_f:.2f`, Anderson-Rubin 95 % set
+# {glue:text}`h2_ar_set` {cite:p}`anderson1949estimation`); H3
+# {glue:text}`h3_verdict`. {glue:text}`loop_sentence`
+# ({doc}`05_bidirectional_2sls`). Given firm effects, year effects explain
+# {glue:text}`year_share_loo_pct:.0f` % of the within-firm variation of the
+# leave-one-out industry instrument: when all firms belong to one industry,
+# an industry average is by construction close to a pure year effect, the
+# practical face of the reflection problem
+# {cite:p}`manski1993identification`.
+#
+# ## How the evidence is graded
+#
+# | label | meaning |
+# | --- | --- |
+# | **strong** | reproduced on independent real data with inference that suits the design; no identification problem found |
+# | **moderate** | consistent evidence of more than one kind; identification plausible but not verified |
+# | **weak** | evidence of one kind only, or real-data estimates that cannot be re-run; mechanism documented in cases |
+# | **not established** | the design cannot identify the claim, or the book's tests fail to detect it even where it is built in |
+# | **untested** | nothing in the book bears on the claim either way |
+#
+# No conclusion below earns *strong* or *moderate*: the paper's data are not
+# public, so none of its estimates can be re-run, and the cases are chosen
+# because something happened. The labels rest on what the book could check.
+#
+# ## The paper's conclusions
+#
+# **C1. Security-risk events lower ESG scores, above all on the social
+# pillar.** *Evidence: weak (overall); untested (social pillar).* The paper
+# reports a large, highly significant negative effect (Table 2). The book
+# cannot re-estimate it on real data; {doc}`07_audit` checks whether the
+# printed coefficients, standard errors, t and p values and descriptive
+# statistics are consistent with one another, and {doc}`08_monte_carlo` shows
+# how often a panel of 12 firms and 6 years detects an effect of that size
+# and how the inference should be done with so few clusters
+# {cite:p}`cameron2008bootstrap`. The cases document the mechanism
+# (regulators' fines and settlements after data misuse, a rating cut for
+# Amazon in the year of its US privacy settlements) but no documented rating
+# reaction of an e-commerce firm to a data incident
+# ({doc}`06_case_studies`). The panel has a single ESG score, so the claim
+# about the social pillar cannot be tested at all.
+#
+# **C2. Firms with strong ESG performance resist security risk better and
+# have fewer incidents.** *Evidence: not established.* The paper's
+# instrument, the industry's average ESG score, is built from the scores it
+# instruments; in a one-industry sample, once firm effects are removed, it
+# is almost a year effect (shown above and in {doc}`05_bidirectional_2sls`). On this panel
+# the verdict is: {glue:text}`h2_verdict`. The nearest documented case runs
+# the other way round from the paper's story: MSCI scored Equifax's privacy
+# and data security at the bottom a year *before* its breach
+# {cite:p}`equifax2017msci_msspalert`, which fits ESG ratings as an early
+# warning of weak controls, not ESG practice as their cause.
+#
+# **C3. Security risk and ESG cause each other in a feedback loop.**
+# *Evidence: not established.* The loop needs both arrows identified at once
+# (3SLS in {doc}`05_bidirectional_2sls`); on this panel:
+# {glue:text}`h3_verdict`. The paper's own mechanism for the loop (a falling
+# score prompts security investment, which lowers *future* events) is a
+# lagged effect of the opposite sign to H2 and cannot be seen in a same-year
+# model ({doc}`01_theory`).
+#
+# ## The management recommendations
+#
+# The recommendations follow from the conclusions, so they inherit their
+# weakness; none is evaluated by any data in the paper or the book.
+#
+# **Strategy level.** (1) Set joint security-and-ESG targets with numbers
+# (for example a ceiling on data-leak incidents, supplier back-up coverage,
+# logistics emission cuts and staff security training), broken down by
+# quarter and department and built into annual plans. (2) Write down which
+# department owns which part (technology for data protection, operations for
+# supply-chain resilience, compliance for ESG rules) and reward cross-
+# department work. (3) Set up an ESG-and-security committee chaired by a
+# senior executive that plans and budgets every quarter, meets monthly and
+# tracks its own decisions {cite:p}`zhang2025security`.
+# *Evidence: untested, with indirect support for (3).* The cases show that
+# security failures reach a firm's governance record through regulators and
+# courts (Alibaba, Amazon, Didi in {doc}`06_case_studies`), which is an
+# argument for board-level ownership; whether committees reduce incidents is
+# not examined anywhere in the book.
+#
+# **Execution level.** (1) Build an early-warning system for attacks,
+# supply-chain breaks and leaks, with graded alerts, fixed response times and
+# a regular review of the indicators. (2) Improve ESG disclosure: a
+# dedicated officer, a disclosure guide following GRI and SASB, third-party
+# assurance of the security and environmental figures, and wider
+# communication {cite:p}`zhang2025security`.
+# *Evidence: untested for (1); supported as a precondition for (2).* The book
+# repeatedly ran into missing or unverifiable numbers: the yearly event
+# counts behind the paper cannot be rebuilt from public sources, ESG grades
+# of most sample firms could not be confirmed, and a claimed breach size was
+# several times the verified one ({doc}`06_case_studies`). Audited, standard
+# disclosure of incidents is what any real test of H1-H3 would need first.
+#
+# **Technology level.** (1) Use big-data analysis of user behaviour to flag
+# account takeover and fraud. (2) Put supply-chain records on a blockchain to
+# make them tamper-evident and to score suppliers. (3) Use AI models to
+# measure and cut logistics emissions {cite:p}`zhang2025security`. The
+# companion documents add encryption, access control, vulnerability testing
+# and incident plans {cite:p}`platformduty_nd,platformsupervision_nd`.
+# *Evidence: untested.* Some documented incidents came through exactly the
+# gaps these measures target (stolen staff log-ins at eBay, an analytics
+# vendor's credentials at Hot Topic), but that shows the threat, not that the
+# tools work.
+#
+# ## Limitations
+#
+# The paper names three: only listed firms, public data that are incomplete
+# and late, and a simple linear model without macroeconomic conditions or
+# non-linear and long-run effects {cite:p}`zhang2025security`. The book adds:
+#
+# - **No real panel.** The estimation chapters run on a simulation calibrated
+#   to the paper's printed statistics; they test methods and designs, not the
+#   world.
+# - **The outcome and the key regressor are not public.** Neither the ESG
+#   scores (licensed ratings) nor the yearly event counts can be rebuilt;
+#   `data/events/incidents.csv` is a documented sample of events, not a
+#   count.
+# - **Twelve clusters, six years.** Cluster-robust inference is fragile at
+#   this size {cite:p}`cameron2008bootstrap,mackinnon2017wild`.
+# - **Identification.** The industry-average instrument faces the reflection
+#   problem; the regional-incident instrument needs an exclusion restriction
+#   the data cannot check.
+# - **Selected cases.** Cases show mechanisms, not frequencies.
+#
+# ## Extensions
+#
+# Implemented in the book: a leave-one-out industry instrument; year effects;
+# Driscoll-Kraay standard errors {cite:p}`driscoll1998consistent`; wild
+# cluster bootstrap {cite:p}`roodman2019fast`; weak-instrument-robust
+# Anderson-Rubin sets; the two equations as one 3SLS system with the feedback
+# multiplier; an audit of the printed numbers; a Monte Carlo of the design;
+# a validated, cited incident file; and a one-parameter switch to real data.
+#
+# Proposed, for anyone with the data:
+#
+# - **Dynamics.** Lagged ESG and lagged events separate the paper's two loop
+#   mechanisms; with six years, fixed effects plus a lagged dependent variable
+#   are biased {cite:p}`nickell1981biases`, so a longer panel or a GMM
+#   estimator would be needed.
+# - **Thresholds.** The paper suggests non-linear effects; a threshold panel
+#   {cite:p}`hansen1999threshold` would test whether risk matters only above
+#   some event count.
+# - **Pillar scores and event studies.** Social and governance scores, and
+#   rating histories around the dated events of the incident file, would test
+#   C1 directly.
+# - **A broader sample.** Unlisted, cross-border and rural e-commerce firms, as
+#   the paper proposes, and more than one industry, which would give the
+#   industry-average instrument variation that is not a year effect.
