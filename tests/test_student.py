@@ -1,0 +1,130 @@
+"""`make student`: chapter notebooks without outputs and solutions, runnable as they are."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import textwrap
+
+import nbformat
+import pytest
+
+from esgrisk import paths, pipeline
+
+SCRIPT = paths.ROOT / "scripts" / "make_student.py"
+# A light chapter (no estimation) for the papermill run; the first one of these that exists.
+LIGHT_CHAPTERS = ("01_theory", "06_case_studies", "02_data")
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("make_student", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXERCISES = textwrap.dedent('''\
+    ## Exercises
+
+    ```{exercise} Re-run with another seed
+    :label: ex-99-1
+
+    Run `papermill ... -p seed 7`.
+    ```
+
+    ```{solution} ex-99-1
+    :class: dropdown
+
+    ~~~python
+    print("the answer")
+    ~~~
+    The SECRET answer.
+    ```
+
+    ::::{solution} ex-99-1
+    :class: dropdown
+    Colon-fenced SECRET.
+    ::::
+    ''')
+
+
+def test_includes_are_expanded_and_solutions_removed(tmp_path):
+    ms = _module()
+    (tmp_path / "book" / "teaching").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "book" / "teaching" / "99_x.exercises.md").write_text(EXERCISES, encoding="utf-8")
+    (tmp_path / "book" / "teaching" / "99_x.objectives.md").write_text(
+        "```{admonition} Learning objectives\n:class: tip\n- one\n```\n", encoding="utf-8")
+    source = tmp_path / "notebooks" / "99_x.py"
+    source.write_text(textwrap.dedent('''\
+        # %% [markdown]
+        # # 99. Title
+
+        # %% [markdown]
+        # ```{include} ../book/teaching/99_x.objectives.md
+        # ```
+
+        # %% tags=["parameters"]
+        seed = 1
+
+        # %%
+        print(seed)
+
+        # %% [markdown]
+        # ```{include} ../book/teaching/99_x.exercises.md
+        # ```
+        '''), encoding="utf-8")
+    nb = ms.student_notebook(source)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "SECRET" not in text and "the answer" not in text
+    assert "{solution}" not in text and "{include}" not in text and "{exercise}" not in text
+    assert "**Exercise 1: Re-run with another seed**" in text
+    assert "-p seed 7" in text
+    assert "**Learning objectives**" in text and "- one" in text
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
+
+
+def test_missing_include_is_an_error(tmp_path):
+    ms = _module()
+    source = tmp_path / "x.py"
+    source.write_text("# %% [markdown]\n# ```{include} ../nowhere.md\n# ```\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="nowhere.md"):
+        ms.student_notebook(source)
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    names = [n for n in pipeline.chapters_from_toc() if pipeline.source_of(n).exists()]
+    names += [n for n in LIGHT_CHAPTERS if pipeline.source_of(n).exists() and n not in names]
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), *names],
+                          capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+def test_every_toc_chapter_has_a_student_notebook_without_outputs_or_solutions(student_dir):
+    chapters = [n for n in pipeline.chapters_from_toc() if pipeline.source_of(n).exists()]
+    for name in chapters:
+        nb = nbformat.read(student_dir / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            assert "{solution}" not in cell.source, f"{name}: a solution reached the student notebook"
+            assert ":class: dropdown" not in cell.source
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.slow
+def test_a_light_student_notebook_runs_with_papermill(student_dir, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    name = next((n for n in LIGHT_CHAPTERS if (student_dir / f"{n}.ipynb").exists()), None)
+    if name is None:
+        pytest.skip(f"none of {LIGHT_CHAPTERS} has a source yet")
+    papermill.execute_notebook(str(student_dir / f"{name}.ipynb"), str(tmp_path / "out.ipynb"),
+                               parameters={"results_dir": str(tmp_path / "results")},
+                               kernel_name="python3", progress_bar=False, cwd=str(student_dir))
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert pipeline.problem_outputs(executed) == []
