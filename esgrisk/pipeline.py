@@ -28,7 +28,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -267,7 +268,9 @@ def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = No
         if not force and entry.get("fingerprint") == fp and (paths.EXECUTED / f"{name}.ipynb").exists():
             chapter = ChapterRun(name, "skipped", 0.0)
         else:
-            seconds = execute_chapter(name, plans[name])
+            # A fresh process per chapter: jupyter_client kernels started from threads of one
+            # process share its zmq state and, run side by side, fail with "Invalid Signature".
+            seconds = processes.submit(execute_chapter, name, plans[name]).result()
             log[name] = {"fingerprint": fp, "seconds": round(seconds, 2), "parameters": plans[name],
                          "executed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             chapter = ChapterRun(name, "ran", seconds)
@@ -277,24 +280,26 @@ def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = No
         return chapter
 
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, jobs), max_tasks_per_child=1,
+                             mp_context=multiprocessing.get_context("spawn")) as processes, \
+            ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, n) for n in first]
         for future in futures:
             try:
                 results.append(future.result())
             except ChapterFailed as failure:
                 failures.append(str(failure))
-    _write_run_log(log)
-    if failures:
-        raise ChapterFailed("\n\n".join(failures))
-    if last:
-        # The status chapter reports every chapter's run and the commit: both are its inputs.
-        stamp = paths.EXECUTED / ".status_inputs.json"
-        stamp.write_text(json.dumps({"log": {k: v for k, v in log.items() if k not in RUN_LAST},
-                                     "git": git_commit()}, sort_keys=True), encoding="utf-8")
-        for name in last:
-            results.append(one(name, (stamp,)))
         _write_run_log(log)
+        if failures:
+            raise ChapterFailed("\n\n".join(failures))
+        if last:
+            # The status chapter reports every chapter's run and the commit: both are its inputs.
+            stamp = paths.EXECUTED / ".status_inputs.json"
+            stamp.write_text(json.dumps({"log": {k: v for k, v in log.items() if k not in RUN_LAST},
+                                         "git": git_commit()}, sort_keys=True), encoding="utf-8")
+            for name in last:
+                results.append(one(name, (stamp,)))
+            _write_run_log(log)
     return results
 
 

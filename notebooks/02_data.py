@@ -28,6 +28,10 @@
 # - **Re-run alone:** `jupytext --to ipynb notebooks/02_data.py`, then
 #   `papermill notebooks/02_data.ipynb out.ipynb -p panel_path my_panel.csv`.
 
+# %% [markdown]
+# ```{include} ../book/teaching/02_data.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -425,3 +429,7 @@ Markdown(myst_table(markdown_table(cb), "Codebook of the panel contract.", "tbl-
 # The comparisons with the simulation's true effects that some chapters show
 # then stop being meaningful (real data have no known truth); the comparisons
 # with the paper's printed numbers remain.
+
+# %% [markdown]
+# ```{include} ../book/teaching/02_data.exercises.md
+# ```

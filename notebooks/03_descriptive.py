@@ -27,6 +27,10 @@
 # - **Re-run alone:** `jupytext --to ipynb notebooks/03_descriptive.py`, then
 #   `papermill notebooks/03_descriptive.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
+# %% [markdown]
+# ```{include} ../book/teaching/03_descriptive.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -253,3 +257,7 @@ glue("pooled_slope", pooled_slope, display=False)
 #   in chapter 5 is such a variable in a one-industry sample.
 # - Descriptive co-movement, pooled or within, does not separate the effect of
 #   risk on ESG from the effect of ESG on risk.
+
+# %% [markdown]
+# ```{include} ../book/teaching/03_descriptive.exercises.md
+# ```

@@ -29,6 +29,10 @@
 #   `papermill notebooks/04_fixed_effects.ipynb out.ipynb -p panel_path my_panel.csv`
 #   (add `-p results_dir my_results` to write the results elsewhere).
 
+# %% [markdown]
+# ```{include} ../book/teaching/04_fixed_effects.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -404,3 +408,7 @@ glue("pois_df", int(poisson["df_pvalues"]), display=False)
 # this model and are left out (here: {glue:md}`pois_dropped`). ESG is treated
 # as exogenous, so this is an association that the simultaneity described
 # above also distorts, not an estimate of the causal effect.
+
+# %% [markdown]
+# ```{include} ../book/teaching/04_fixed_effects.exercises.md
+# ```

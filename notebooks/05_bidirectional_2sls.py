@@ -31,6 +31,10 @@
 # - **Re-run alone:** `jupytext --to ipynb notebooks/05_bidirectional_2sls.py`, then
 #   `papermill notebooks/05_bidirectional_2sls.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
+# %% [markdown]
+# ```{include} ../book/teaching/05_bidirectional_2sls.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -590,3 +594,7 @@ glue("bg", system.beta * system.gamma, display=False)
 #   many simulated panels.
 #
 # The model results are in {glue:md}`results_files`.
+
+# %% [markdown]
+# ```{include} ../book/teaching/05_bidirectional_2sls.exercises.md
+# ```

@@ -15,6 +15,10 @@
 # - **Re-run alone:** `papermill notebooks/06_case_studies.ipynb out.ipynb -p incidents_path my_incidents.csv`
 #   (after `jupytext --to ipynb notebooks/06_case_studies.py`).
 
+# %% [markdown]
+# ```{include} ../book/teaching/06_case_studies.objectives.md
+# ```
+
 # %% tags=["parameters"]
 incidents_path = "data/events/incidents.csv"
 
@@ -315,3 +319,7 @@ incidents.pivot_table(index="firm", columns="type", values="event_id",
 # with delays of months to years that a same-year panel model does not
 # capture. The estimation chapters take up what the data can and cannot say;
 # {doc}`09_conclusions` weighs the two kinds of evidence together.
+
+# %% [markdown]
+# ```{include} ../book/teaching/06_case_studies.exercises.md
+# ```

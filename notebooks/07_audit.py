@@ -32,6 +32,10 @@
 # - **Re-run alone:** `jupytext --to ipynb notebooks/07_audit.py`, then
 #   `papermill notebooks/07_audit.ipynb out.ipynb -p results_dir my_results`.
 
+# %% [markdown]
+# ```{include} ../book/teaching/07_audit.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -362,3 +366,7 @@ table(findings, "Audit of the printed numbers: each check, what the printed numb
 # identification notes do not show an error; they show what would have to be
 # true, and be reported, for the estimates to mean what the paper says they
 # mean.
+
+# %% [markdown]
+# ```{include} ../book/teaching/07_audit.exercises.md
+# ```

@@ -35,6 +35,10 @@
 #   cap on simulated firm-years per design; `n_reps_extensions`: per design of
 #   the dynamic and threshold studies).
 
+# %% [markdown]
+# ```{include} ../book/teaching/08_monte_carlo.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -216,7 +220,8 @@ for model, tag in (("firm FE", "fe"), ("firm and year FE", "tw")):
         for col, test in zip(inference.columns, ("normal", "t", "boot"), strict=True):
             glue(f"mc_{what}_{tag}_{test}", pct(row[col]), display=False)
 glue("mc_size_se", pct(mc.mc_standard_error(0.05, n_reps)), display=False)
-glue("mc_n_weights", 2 ** n_firms if n_firms <= 14 else 999, display=False)
+glue("mc_n_weights", f"{2 ** n_firms:,}", display=False)
+glue("mc_noise_factor", noise_factor, display=False)
 inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "rejection rate"})
 
 # %% [markdown]
@@ -459,3 +464,7 @@ table(thr_shown, f"Threshold model: locating the threshold and testing equal slo
 # - The dynamic and threshold extensions can be estimated, but at this size
 #   the within dynamic estimator is biased, its consistent alternative is very
 #   noisy, and threshold tests need a bootstrap.
+
+# %% [markdown]
+# ```{include} ../book/teaching/08_monte_carlo.exercises.md
+# ```
