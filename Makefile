@@ -43,8 +43,9 @@ html: notebooks
 ipynb: venv
 	$(VENV)/bin/jupytext --set-kernel python3 --to ipynb notebooks/[0-9]*.py
 
-test: book
-	$(PY) -m pytest $(PYTEST_ARGS)
+# ESGRISK_STRICT=1: a missing build or browser fails the book and browser tests instead of skipping them.
+test: book browser-deps
+	ESGRISK_STRICT=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) scripts/bench_build.py $(BENCH_ARGS)

@@ -7,6 +7,7 @@ import re
 
 import nbformat
 import pytest
+from conftest import missing
 
 from esgrisk import paths, pipeline
 
@@ -18,7 +19,7 @@ CHAPTERS = pipeline.chapters_from_toc()
 @pytest.fixture(scope="module", autouse=True)
 def built_book():
     if not (paths.BUILD_HTML / "index.html").exists():
-        pytest.skip("the book is not built: run `make book` (make test does it first)")
+        missing("the book is not built: run `make book` (make test does it first)")
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

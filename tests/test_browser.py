@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from conftest import missing
 
 from esgrisk import paths, pipeline
 
@@ -56,7 +57,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server():
     if not (BUILD / "index.html").exists():
-        pytest.skip(f"the book is not built ({BUILD} has no index.html): run `make book`")
+        missing(f"the book is not built ({BUILD} has no index.html): run `make book`")
     handler = functools.partial(_QuietHandler, directory=str(BUILD))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -69,11 +70,13 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)")
+        missing(f"no Chromium at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+                              args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic",
+                                    "--no-first-run", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync"])
         yield b
         b.close()
 
@@ -226,7 +229,7 @@ def _page_with_solution() -> str | None:
 def test_solution_is_hidden_until_clicked(visit):
     path = _page_with_solution()
     if path is None:
-        pytest.skip("no page of the built book has a solution yet")
+        missing("no page of the built book has a solution")
     v = visit()
     page = v.open(path)
     solution = page.locator(".solution").first
@@ -269,7 +272,7 @@ def test_pandas_tables_are_legible(visit, mode):
     pages = [p for p in PAGES if 'class="dataframe' in (BUILD / p).read_text(encoding="utf-8")
              or "<table" in (BUILD / p).read_text(encoding="utf-8") and p.startswith("executed/")]
     if not pages:
-        pytest.skip("no page with a table")
+        missing("no page with a table")
     v = visit(mode)
     page = v.open(pages[0])
     page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
@@ -286,7 +289,7 @@ def test_pandas_tables_are_legible(visit, mode):
 
 def test_screenshots_of_a_few_pages(visit):
     if not PAGES:
-        pytest.skip("the book is not built")
+        missing("the book is not built")
     ARTIFACTS.mkdir(exist_ok=True)
     v = visit()
     chosen = ["index.html"] + [f"executed/{n}.html" for n in CHAPTERS[:3]]
@@ -300,7 +303,7 @@ def test_screenshots_of_a_few_pages(visit):
 
 def test_download_and_launch_buttons_are_on_chapter_pages(visit):
     if not CHAPTERS:
-        pytest.skip("no chapter page built")
+        missing("no chapter page built")
     name = CHAPTERS[0]
     v = visit()
     page = v.open(f"executed/{name}.html")

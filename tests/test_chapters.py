@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import jupytext
 import pytest
@@ -50,3 +53,22 @@ def test_broken_panel_fails_at_the_loader_with_its_message(tmp_path):
     assert run.returncode != 0
     assert "PanelError" in run.stderr
     assert "broken.csv" in run.stderr and "risk_events" in run.stderr
+
+
+RERUN = re.compile(r"\*\*Re-run alone:\*\*\s*`(?P<convert>[^`]+)`,\s*then\s*`(?P<run>[^`]+)`", re.S)
+
+
+def test_the_documented_rerun_commands_work(tmp_path):
+    """The "Re-run alone" line at the top of a chapter, run as printed (on the default panel)."""
+    source = pipeline.source_of("02_data").read_text(encoding="utf-8")
+    match = RERUN.search(source.replace("\n# ", " "))
+    assert match, "02_data has no 'Re-run alone: `...`, then `...`' line"
+    bin_dir = Path(sys.executable).parent
+    convert = shlex.split(match["convert"]) + ["-o", str(tmp_path / "02_data.ipynb")]
+    run = [arg.replace("my_panel.csv", str(paths.SIMULATED_PANEL)) for arg in shlex.split(match["run"])]
+    run = [str(tmp_path / Path(a).name) if a.endswith(".ipynb") else a for a in run]
+    for command in (convert, run + ["--no-progress-bar"]):
+        done = subprocess.run([str(bin_dir / command[0]), *command[1:]], cwd=paths.ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr[-3000:]}"
+    assert (tmp_path / "out.ipynb").exists()

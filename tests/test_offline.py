@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import missing
 
 from esgrisk import paths
 
@@ -84,7 +85,7 @@ CDN_HOSTS = re.compile(r"https?://(cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudfla
 
 def _built() -> Path:
     if not (BUILD / "index.html").exists():
-        pytest.skip(f"the book is not built ({BUILD} has no index.html): run `make book`")
+        missing(f"the book is not built ({BUILD} has no index.html): run `make book`")
     return BUILD
 
 

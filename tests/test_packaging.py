@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
+from conftest import missing
 import yaml
 
 from esgrisk import paths, pipeline
@@ -166,7 +167,7 @@ def repository_path_of(url: str, org: str, repo: str) -> str:
 @pytest.mark.book
 def test_built_launch_links_open_files_that_exist_in_the_repository():
     if not (BUILD / "index.html").exists():
-        pytest.skip(f"the book is not built ({BUILD}): run `make book`")
+        missing(f"the book is not built ({BUILD}): run `make book`")
     org, repo = urlparse(_config()["repository"]["url"]).path.strip("/").split("/")[:2]
     links = {p: _launch_links(p) for p in sorted(BUILD.rglob("*.html")) if "_static" not in p.parts}
     checked = 0
