@@ -22,13 +22,14 @@ import argparse
 import ast
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -184,11 +185,15 @@ class LoggedKernelManager(KernelManager):
     way; the process stream only carries the kernel's start-up and shutdown
     chatter (e.g. "Parent appears to have exited"), which would otherwise
     interleave with the build's progress lines. IPC transport: a local
-    kernel needs no TCP port.
+    kernel needs no TCP port. Its sockets live in a private folder
+    (``socket_dir``): with the default ``ip`` they are ``kernel-ipc-N`` files in
+    the working directory, and two kernels started at once (chapters run side
+    by side, or two builds) can pick the same names and read each other's
+    messages ("Invalid Signature").
     """
 
-    def __init__(self, log_file, **kwargs):
-        super().__init__(transport="ipc", **kwargs)
+    def __init__(self, log_file, socket_dir: Path, **kwargs):
+        super().__init__(transport="ipc", ip=str(socket_dir / "kernel"), **kwargs)
         self._log_file = log_file
 
     def start_kernel(self, **kw):
@@ -215,8 +220,9 @@ def execute_chapter(name: str, parameters: Mapping[str, Any]) -> float:
     env = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     started = time.perf_counter()
     try:
-        with open(LOGS / f"{name}.kernel.log", "w", encoding="utf-8") as kernel_log:
-            km = LoggedKernelManager(kernel_log, kernel_name=KERNEL["name"])
+        with open(LOGS / f"{name}.kernel.log", "w", encoding="utf-8") as kernel_log, \
+                tempfile.TemporaryDirectory(prefix="esgrisk-kernel-") as sockets:
+            km = LoggedKernelManager(kernel_log, Path(sockets), kernel_name=KERNEL["name"])
             executed = papermill.execute_notebook(
                 nb, str(partial), parameters=dict(parameters), kernel_name=KERNEL["name"],
                 progress_bar=False, cwd=str(paths.ROOT), km=km, env=env,

@@ -138,3 +138,11 @@ def test_unchanged_chapter_is_skipped_and_changed_one_reruns(throwaway_copy):
     (throwaway_copy / "data" / "extra_input.txt").write_text("new data file\n", encoding="utf-8")
     third = subprocess.run(command, cwd=throwaway_copy, capture_output=True, text=True, env=env, check=True)
     assert "ran in" in third.stdout, "a new data file did not trigger re-execution"
+
+
+def test_kernel_sockets_are_private_to_each_run(tmp_path):
+    """Two kernels started at once must not share IPC socket names (they would read each other's messages)."""
+    first = pipeline.LoggedKernelManager(None, tmp_path / "a", kernel_name="python3")
+    second = pipeline.LoggedKernelManager(None, tmp_path / "b", kernel_name="python3")
+    assert first.transport == second.transport == "ipc"
+    assert Path(first.ip).parent == tmp_path / "a" and Path(second.ip).parent == tmp_path / "b"
