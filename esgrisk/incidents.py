@@ -207,27 +207,6 @@ def cite_role(citation: str, role: str = "cite:p") -> str:
     return "{%s}`%s`" % (role, ",".join(citation_keys(citation)))
 
 
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A plain pipe table of ``frame`` (no index); ``|`` inside cells becomes ``/``."""
-    def cell(value) -> str:
-        return str(value).replace("|", "/").replace("\n", " ")
-
-    head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
-
-
-def myst_table(table: str, caption: str, name: str) -> str:
-    """Wrap a pipe table in a numbered MyST ``table`` directive (colon fence).
-
-    A colon fence is used because a backtick fence may not carry backticks in
-    its caption. Shown as a ``text/markdown`` output, myst-nb parses it with
-    ``nb_render_markdown_format: myst``, so ``{numref}`` and ``{cite}`` work.
-    """
-    return f":::{{table}} {caption}\n:name: {name}\n\n{table}\n:::"
-
-
 def incidents_markdown(frame: pd.DataFrame) -> str:
     """A MyST markdown table of the incidents with a citation role in each row.
 

@@ -10,7 +10,7 @@
 # - **Inputs:** the panel contract (`esgrisk.panel.CODEBOOK`).
 # - **Outputs:** {numref}`fig-causal-diagram` and {numref}`tbl-constructs`.
 # - **Re-run alone:** `papermill notebooks/01_theory.ipynb out.ipynb`
-#   (after `jupytext --to ipynb notebooks/01_theory.py`); the parameter
+#   (after `jupytext --set-kernel python3 --to ipynb notebooks/01_theory.py`); the parameter
 #   `diagram_labels` replaces the chapter labels on the diagram's arrows.
 
 # %% tags=["parameters"]
@@ -18,12 +18,11 @@ diagram_labels = {}
 
 # %% tags=["hide-input"]
 import pandas as pd
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk.diagram import causal_diagram, to_image
-from esgrisk.incidents import markdown_table, myst_table
 from esgrisk.panel import CODEBOOK
+from esgrisk.tables import show_table
 
 glue("fig_causal", to_image(causal_diagram(diagram_labels)), display=False)
 
@@ -252,9 +251,8 @@ table = pd.DataFrame(rows)
 assert set(CONSTRUCTS) == {s.name for s in CODEBOOK}, "construct map out of date with the contract"
 
 # %% tags=["hide-input"]
-Markdown(myst_table(markdown_table(table),
-                    "Constructs of the paper and the panel-contract columns that measure them.",
-                    "tbl-constructs"))
+show_table(table, "Constructs of the paper and the panel-contract columns that measure them.",
+           "tbl-constructs")
 
 # %% [markdown]
 # The English-Chinese terms used throughout are collected in the

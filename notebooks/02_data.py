@@ -25,7 +25,7 @@
 # - **Outputs:** {numref}`tbl-sim-params`, {numref}`tbl-inconsistencies`,
 #   {numref}`tbl-table1-compare`, {numref}`fig-between-within`,
 #   {numref}`tbl-codebook`; no result files (the chapter estimates nothing).
-# - **Re-run alone:** `jupytext --to ipynb notebooks/02_data.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/02_data.py`, then
 #   `papermill notebooks/02_data.ipynb out.ipynb -p panel_path my_panel.csv`.
 
 # %% [markdown]
@@ -46,13 +46,12 @@ panel = load_panel(panel_path)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import published, simulate
-from esgrisk.incidents import markdown_table, myst_table
 from esgrisk.panel import PANEL_COLUMNS, codebook
 from esgrisk.paths import SIMULATED_PANEL, resolve
+from esgrisk.tables import show_table
 
 def put(name, value):
     """Glue a value for {glue:text} (numpy scalars become plain Python numbers)."""
@@ -235,9 +234,9 @@ put("paper_sd_risk", t1.loc["risk_events", "sd"])
 # generated the data.
 
 # %%
-Markdown(myst_table(markdown_table(simulate.params_table()),
-                    "Parameters of the simulation and the paper number (or assumption) each one targets.",
-                    "tbl-sim-params"))
+show_table(simulate.params_table(),
+           "Parameters of the simulation and the paper number (or assumption) each one targets.",
+           "tbl-sim-params")
 
 # %% [markdown]
 # ## 2.3 Where the paper's numbers cannot all hold
@@ -278,9 +277,8 @@ for col in ("printed", "implied", "difference"):
     shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
 
 # %%
-Markdown(myst_table(markdown_table(shown),
-                    "Printed numbers of the paper that cannot all hold at once, and what the simulation does.",
-                    "tbl-inconsistencies"))
+show_table(shown, "Printed numbers of the paper that cannot all hold at once, and what the simulation does.",
+           "tbl-inconsistencies")
 
 # %% [markdown]
 # ## 2.4 The panel next to Table 1
@@ -309,10 +307,10 @@ for stat in ("mean", "sd", "min", "max"):
     cmp_shown[f"{stat} diff"] = compare[f"{stat}_diff"].map(lambda v: f"{v:+.3f}").to_numpy()
 
 # %%
-Markdown(myst_table(markdown_table(cmp_shown),
-                    "The panel's descriptive statistics beside the paper's Table 1 (paper values as printed; "
-                    "diff = panel minus paper).",
-                    "tbl-table1-compare"))
+show_table(cmp_shown,
+           "The panel's descriptive statistics beside the paper's Table 1 (paper values as printed; "
+           "diff = panel minus paper).",
+           "tbl-table1-compare")
 
 # %% [markdown]
 # The way the panel reconciles a large causal effect with a modest ESG spread
@@ -383,7 +381,7 @@ put("regenerated_equal", str(regenerated == SIMULATED_PANEL.read_bytes()))
 # %%
 cb = codebook()
 cb["column"] = cb["column"].map(lambda c: f"`{c}`")
-Markdown(myst_table(markdown_table(cb), "Codebook of the panel contract.", "tbl-codebook"))
+show_table(cb, "Codebook of the panel contract.", "tbl-codebook")
 
 # %% [markdown]
 # (use-your-own-data)=

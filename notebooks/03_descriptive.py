@@ -24,7 +24,7 @@
 #   `descriptive_xtsum.csv` (between/within decomposition) in `results_dir`;
 #   {numref}`fig-desc-corr`, {numref}`fig-desc-trajectories`,
 #   {numref}`fig-desc-scatter`.
-# - **Re-run alone:** `jupytext --to ipynb notebooks/03_descriptive.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/03_descriptive.py`, then
 #   `papermill notebooks/03_descriptive.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
 # %% [markdown]
@@ -44,13 +44,14 @@ panel = load_panel(panel_path)
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.paths import resolve
+from esgrisk.tables import show_table
 
 # Nothing in this chapter is random; the seed is kept for the parameter contract.
 rng = np.random.default_rng(seed)
@@ -64,11 +65,6 @@ comparison.to_csv(out_dir / "descriptive_table1.csv", float_format="%.10g")
 xt.to_csv(out_dir / "descriptive_xtsum.csv", float_format="%.10g")
 
 labels = {v: ds.LABELS.get(v, v) for v in ds.TABLE1_VARIABLES}
-
-
-def show(styler, uuid):
-    """Display a styled table as plain HTML with a fixed id (deterministic output)."""
-    display(HTML(styler.set_uuid(uuid).to_html()))
 
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
@@ -91,7 +87,7 @@ glue("sd_ratio_max", float(comparison["sd_ratio"].max()), display=False)
 #
 # The panel (read from {glue:md}`panel_file`) has {glue:text}`n_obs`
 # firm-years: {glue:text}`n_firms` firms observed from {glue:text}`year_min` to
-# {glue:text}`year_max`. The table sets
+# {glue:text}`year_max`. {numref}`tbl-desc-table1` sets
 # the mean, standard deviation, minimum and maximum of the six variables of
 # the paper's Table 1 beside the printed values. The last two columns put the
 # gaps on a common scale: the difference of means measured in the paper's
@@ -102,9 +98,10 @@ table1_view = comparison[[
     "book_mean", "paper_mean", "book_sd", "paper_sd", "book_min", "paper_min",
     "book_max", "paper_max", "mean_diff_in_paper_sd", "sd_ratio",
 ]].rename(index=labels)
-show(table1_view.style.format("{:.3f}").set_caption(
-    "Table 1 of the book (this panel) and of the paper. Differences in means are in "
-    "units of the paper's SD; sd_ratio = book SD / paper SD."), "table1-compare")
+show_table(table1_view,
+           "Table 1 of the book (this panel) and of the paper. Differences in means are in "
+           "units of the paper's SD; sd_ratio = book SD / paper SD.",
+           "tbl-desc-table1", digits=3, index=True)
 
 # %% [markdown]
 # The largest gap in means is for {glue:text}`worst_var`,
@@ -152,9 +149,10 @@ glue("cr4_note",
 # %%
 xt_view = xt[["mean", "sd_overall", "sd_between", "sd_within", "min_within", "max_within",
               "within_share"]].rename(index=labels)
-show(xt_view.style.format("{:.3f}").set_caption(
-    "Overall, between-firm and within-firm variation (Stata xtsum definitions); "
-    "within_share = within-firm sum of squares / total sum of squares."), "xtsum")
+show_table(xt_view,
+           "Overall, between-firm and within-firm variation (Stata xtsum definitions); "
+           "within_share = within-firm sum of squares / total sum of squares.",
+           "tbl-desc-xtsum", digits=3, index=True)
 
 # %% [markdown]
 # Of the variation of the ESG score, {glue:text}`within_esg:.1f` % lies within

@@ -25,7 +25,7 @@
 #   `fe_iv_risk.json`, the robustness variants `fe_entity_dk.json` and
 #   `fe_iv_twoway.json`, and the count model `poisson_fe_risk.json` in
 #   `results_dir`; {numref}`fig-fe-coefficients`.
-# - **Re-run alone:** `jupytext --to ipynb notebooks/04_fixed_effects.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/04_fixed_effects.py`, then
 #   `papermill notebooks/04_fixed_effects.ipynb out.ipynb -p panel_path my_panel.csv`
 #   (add `-p results_dir my_results` to write the results elsewhere).
 
@@ -47,13 +47,14 @@ panel = load_panel(panel_path)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import estimate as est
 from esgrisk import published
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
+from esgrisk.tables import show_table
 
 # No random draws happen in this chapter; the seed is kept for the parameter
 # contract and fixes any future resampling.
@@ -75,11 +76,6 @@ def beta(model_id):
 
 def beta_se(model_id):
     return float(records[model_id]["std_errors"]["risk_events"])
-
-
-def show(styler, uuid):
-    """Display a styled table as plain HTML with a fixed id (deterministic output)."""
-    display(HTML(styler.set_uuid(uuid).to_html()))
 
 
 def words(names):
@@ -169,7 +165,8 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 #
 # The paper's Table 2 prints one coefficient column. The two book models that
 # match its description are the firm fixed-effects model and the fixed-effects
-# IV; both are shown with the paper's numbers. A missing book value means the
+# IV; both are shown with the paper's numbers ({numref}`tbl-fe-table2-fe-entity`
+# and {numref}`tbl-fe-table2-fe-iv-risk`). A missing book value means the
 # model does not estimate that coefficient (it is absorbed).
 
 # %%
@@ -181,10 +178,11 @@ def side_by_side(model_id):
                         level=0)
 
 
-for model_id in ("fe_entity", "fe_iv_risk"):
-    show(side_by_side(model_id).style.format("{:.3f}", na_rep="absorbed")
-         .set_caption(f"Table 2 of the paper and the book's {model_id} estimates "
-                      f"(p-values from t({df_p}))"), f"table2-{model_id}")
+for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
+                       ("fe_iv_risk", "tbl-fe-table2-fe-iv-risk")):
+    show_table(side_by_side(model_id),
+               f"Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
+               name, digits=3, na_rep="absorbed", index=True)
 
 # %% [markdown]
 # On this panel the firm fixed-effects estimate of $\beta$ is
@@ -271,8 +269,8 @@ diagnostics = pd.DataFrame(
 # fixed-effects estimate is biased. {glue:md}`endog_verdict`
 
 # %%
-show(diagnostics.style.format("{:.4f}", na_rep="").set_caption(
-    "First stage and endogeneity tests of fe_iv_risk"), "fe-iv-diagnostics")
+show_table(diagnostics, "First stage and endogeneity tests of fe_iv_risk", "tbl-fe-iv-diagnostics",
+           digits=4, na_rep="", index=True)
 
 # %% tags=["hide-input"]
 MODEL_LABELS = {

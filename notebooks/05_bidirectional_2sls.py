@@ -28,7 +28,7 @@
 #   `iv_risk_to_esg.json` and `system_3sls.json` in `results_dir` (each with
 #   its first-stage F, its Anderson-Rubin set; the system also with the
 #   feedback multiplier); {numref}`fig-ar-sets`.
-# - **Re-run alone:** `jupytext --to ipynb notebooks/05_bidirectional_2sls.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/05_bidirectional_2sls.py`, then
 #   `papermill notebooks/05_bidirectional_2sls.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
 # %% [markdown]
@@ -48,7 +48,7 @@ panel = load_panel(panel_path)
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import Markdown
 from myst_nb import glue
 from scipy import stats
 
@@ -57,6 +57,7 @@ from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
+from esgrisk.tables import show_table
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
 paper = published.twosls()
@@ -89,11 +90,6 @@ records = {
         "bootstrap_draws": mult_boot["n_draws"], "seed": seed}},
 }
 written = [write_result(rec, results_dir) for rec in records.values()]
-
-
-def show(styler, uuid):
-    """Display a styled table as plain HTML with a fixed id (deterministic output)."""
-    display(HTML(styler.set_uuid(uuid).to_html()))
 
 
 def fs(fit):
@@ -281,17 +277,16 @@ glue("f_verdict", " ".join([verdict(fit_loo, "leave-one-out mean"),
 # %% [markdown]
 # ## 5.3 ESG -> risk: inclusive against leave-one-out
 #
-# The table reports the ESG -> risk equation estimated with each version of
+# {numref}`tbl-iv-esg-to-risk` reports the ESG -> risk equation estimated with each version of
 # the instrument, with identical controls (the four controls and regional
 # incidents) and firm effects.
 
 # %%
-show(e2r_table.style.format(lambda v: v if isinstance(v, str) else f"{v:.3f}",
-                            na_rep="").set_caption(
-    "ESG -> risk events, 2SLS with firm effects. SEs clustered by firm; first-stage F: "
-    "classical with firm dummies counted (ivreg2 convention) and cluster-robust Wald/q; "
-    "endogeneity: cluster-robust control-function test; AR: Anderson-Rubin set."),
-    "e2r-table")
+show_table(e2r_table,
+           "ESG -> risk events, 2SLS with firm effects. SEs clustered by firm; first-stage F: "
+           "classical with firm dummies counted (ivreg2 convention) and cluster-robust Wald/q; "
+           "endogeneity: cluster-robust control-function test; AR: Anderson-Rubin set.",
+           "tbl-iv-esg-to-risk", digits=3, na_rep="", index=True)
 
 # %% [markdown]
 # With the leave-one-out mean, the coefficient is {glue:text}`b_loo:.2f`
@@ -349,9 +344,9 @@ r2e_table = pd.DataFrame({"risk -> ESG (2SLS)": iv_row(fit_r2e, ar_r2e)})
 # instrument then works through the differences between regions within a year.
 
 # %%
-show(r2e_table.style.format(lambda v: v if isinstance(v, str) else f"{v:.3f}").set_caption(
-    "Risk events -> ESG, 2SLS with firm and year effects, regional incidents as instrument."),
-    "r2e-table")
+show_table(r2e_table,
+           "Risk events -> ESG, 2SLS with firm and year effects, regional incidents as instrument.",
+           "tbl-iv-risk-to-esg", digits=3, na_rep="", index=True)
 
 # %% [markdown]
 # The estimate is {glue:text}`b_r2e:.2f` (SE {glue:text}`se_r2e:.3f`,
@@ -482,9 +477,10 @@ sys_table = pd.DataFrame({
 # {glue:md}`sys_variant_text`
 
 # %%
-show(sys_table.style.format("{:.3f}", na_rep="").set_caption(
-    "Simultaneous system by 3SLS next to the single-equation 2SLS estimates "
-    "(leave-one-out instrument) and the simulation's true values."), "sys-table")
+show_table(sys_table,
+           "Simultaneous system by 3SLS next to the single-equation 2SLS estimates "
+           "(leave-one-out instrument) and the simulation's true values.",
+           "tbl-iv-system", digits=3, na_rep="", index=True)
 
 # %% [markdown]
 # The system gives $\beta$ = {glue:text}`sys_beta:.2f` (SE
@@ -517,10 +513,10 @@ comparison = comparison.rename(index={
 # values.
 
 # %%
-show(comparison.drop(columns=["direction"]).style.format(
-    lambda v: v if isinstance(v, str) else f"{v:.3f}").set_caption(
-    "Section 4.3 of the paper next to the book's estimates on this panel and the "
-    "simulation's true effects (which the default panel was built from)."), "paper-compare")
+show_table(comparison.drop(columns=["direction"]),
+           "Section 4.3 of the paper next to the book's estimates on this panel and the "
+           "simulation's true effects (which the default panel was built from).",
+           "tbl-iv-paper-compare", digits=3, na_rep="", index=True)
 
 # %% [markdown]
 # On the default panel the "simulation truth" column is what the estimators

@@ -13,7 +13,7 @@
 #   validated by `esgrisk.incidents.load_incidents`).
 # - **Outputs:** the timeline figure and the incident table of this page.
 # - **Re-run alone:** `papermill notebooks/06_case_studies.ipynb out.ipynb -p incidents_path my_incidents.csv`
-#   (after `jupytext --to ipynb notebooks/06_case_studies.py`).
+#   (after `jupytext --set-kernel python3 --to ipynb notebooks/06_case_studies.py`).
 
 # %% [markdown]
 # ```{include} ../book/teaching/06_case_studies.objectives.md
@@ -28,8 +28,9 @@ from myst_nb import glue
 
 from esgrisk import published
 from esgrisk.diagram import to_image
-from esgrisk.incidents import format_amount, incidents_markdown, load_incidents, myst_table
+from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
 from esgrisk.paths import resolve
+from esgrisk.tables import myst_table, show_table
 from esgrisk.timeline import incident_timeline
 
 incidents = load_incidents(incidents_path)
@@ -74,7 +75,7 @@ glue("fig_timeline", to_image(fig_timeline), display=False)
 # volume or money, never converted). Drawn from `data/events/incidents.csv`.
 # ```
 #
-# The table below is generated from the same file; the last column cites the
+# {numref}`tbl-incidents` below is generated from the same file; the last column cites the
 # sources of each row.
 
 # %% tags=["hide-input"]
@@ -85,11 +86,14 @@ Markdown(myst_table(
 ))
 
 # %% [markdown]
-# How the events spread over firms and types (counts from the file):
+# How the events spread over firms and types (counts from the file,
+# {numref}`tbl-incident-counts`):
 
 # %%
-incidents.pivot_table(index="firm", columns="type", values="event_id",
-                      aggfunc="count", fill_value=0)
+show_table(incidents.pivot_table(index="firm", columns="type", values="event_id",
+                                 aggfunc="count", fill_value=0),
+           "Number of documented events per firm and event type (from `data/events/incidents.csv`).",
+           "tbl-incident-counts", index=True)
 
 # %% [markdown]
 # Three things stand out before any single case. First, the record is

@@ -29,7 +29,7 @@
 # - **Outputs:** `audit_findings.csv`, `audit_pvalues.csv`,
 #   `audit_identification.csv` in `results_dir`; {numref}`tbl-audit-findings`
 #   and the tables of this page.
-# - **Re-run alone:** `jupytext --to ipynb notebooks/07_audit.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/07_audit.py`, then
 #   `papermill notebooks/07_audit.ipynb out.ipynb -p results_dir my_results`.
 
 # %% [markdown]
@@ -49,12 +49,11 @@ panel = load_panel(panel_path)
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
 from myst_nb import glue
 
 from esgrisk import audit, published
-from esgrisk.incidents import markdown_table, myst_table
 from esgrisk.paths import resolve
+from esgrisk.tables import show_table
 
 # The audit draws nothing at random; the seed is kept for the parameter contract.
 rng = np.random.default_rng(seed)
@@ -64,10 +63,6 @@ out_dir.mkdir(parents=True, exist_ok=True)
 t1, t2, ts, tc = published.table1(), published.table2(), published.twosls(), published.text_claims()
 result = audit.audit(t1, t2, ts, tc)
 firms, years = audit.PAPER_SAMPLE["firms"], audit.PAPER_SAMPLE["years"]
-
-
-def table(frame, caption, name):
-    display(Markdown(myst_table(markdown_table(frame), caption, name)))
 
 
 def fmt(v, d=3):
@@ -97,8 +92,8 @@ t_shown["consistent"] = t_shown["consistent"].map({True: "yes", False: "no"})
 t_shown.columns = ["variable", "coef / SE", "lowest", "highest", "t printed", "consistent"]
 
 # %%
-table(t_shown, "Printed t against the ratio of printed coefficient and SE, with its rounding range.",
-      "tbl-audit-t")
+show_table(t_shown, "Printed t against the ratio of printed coefficient and SE, with its rounding range.",
+           "tbl-audit-t", digits=None)
 
 # %% [markdown]
 # All {glue:text}`au_t_ok` of {glue:text}`au_t_rows` rows agree. The
@@ -144,8 +139,8 @@ glue("au_changed_5", ", ".join(changed) if changed else "none", display=False)
 glue("au_size_p11", float(size[f"p {labels[1]}"]), display=False)
 
 # %%
-table(pv_shown, "Two-sided p-values implied by the printed t under four reference distributions; "
-      "(x) marks a value that does not round to the printed p.", "tbl-audit-p")
+show_table(pv_shown, "Two-sided p-values implied by the printed t under four reference distributions; "
+           "(x) marks a value that does not round to the printed p.", "tbl-audit-p", digits=None)
 
 # %% [markdown]
 # Three things stand out.
@@ -296,8 +291,8 @@ for c in sh_shown.columns[1:]:
     sh_shown[c] = sh_shown[c].map(lambda v: f"{v:.3f}")
 
 # %%
-table(sh_shown, "Share of each variable's variance left after removing firm means, year means, or both "
-      "(0 = absorbed by the effects).", "tbl-audit-variation")
+show_table(sh_shown, "Share of each variable's variance left after removing firm means, year means, or both "
+           "(0 = absorbed by the effects).", "tbl-audit-variation")
 
 # %% [markdown]
 # **Fixed effects.** Firm effects keep only changes within a firm over time.
@@ -352,8 +347,8 @@ glue("au_n_inconsistent", int(counts.get(audit.INCONSISTENT, 0)), display=False)
 glue("au_n_consistent", int(counts.get(audit.CONSISTENT, 0)), display=False)
 
 # %%
-table(findings, "Audit of the printed numbers: each check, what the printed numbers should satisfy, "
-      "what they give, and the verdict.", "tbl-audit-findings")
+show_table(findings, "Audit of the printed numbers: each check, what the printed numbers should satisfy, "
+           "what they give, and the verdict.", "tbl-audit-findings")
 
 # %% [markdown]
 # Of {glue:text}`au_n_checks` checks, {glue:text}`au_n_consistent` pass and

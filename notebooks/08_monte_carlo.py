@@ -28,7 +28,7 @@
 #   `montecarlo_grid.csv`, `montecarlo_dynamic.csv`, `montecarlo_threshold.csv`
 #   in `results_dir`; {numref}`fig-mc-estimates`, {numref}`fig-mc-grid`,
 #   {numref}`fig-mc-threshold` and the tables of this page.
-# - **Re-run alone:** `jupytext --to ipynb notebooks/08_monte_carlo.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/08_monte_carlo.py`, then
 #   `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p n_reps 2000 -p results_dir my_results`
 #   (`n_reps`: replications at the paper's size; `n_reps_grid` and
 #   `grid_max_rows`: replications per design of the firms x years grid and the
@@ -58,15 +58,14 @@ panel = load_panel(panel_path)
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
 from myst_nb import glue
 
 from esgrisk import montecarlo as mc
 from esgrisk import published
 from esgrisk.diagram import to_image
-from esgrisk.incidents import markdown_table, myst_table
 from esgrisk.paths import resolve
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
+from esgrisk.tables import show_table
 
 out_dir = resolve(results_dir)
 out_dir.mkdir(parents=True, exist_ok=True)
@@ -99,10 +98,6 @@ glue("mc_paper_coef", paper_coef, display=False)
 
 def pct(x):
     return f"{100 * x:.1f} %"
-
-
-def table(frame, caption, name):
-    display(Markdown(myst_table(markdown_table(frame), caption, name)))
 
 # %% [markdown]
 # ## 8.1 The design and the truth
@@ -166,8 +161,8 @@ for c in shown.columns[6:]:
 # ## 8.2 Five estimators at the paper's size
 
 # %%
-table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {n_years} panels "
-      f"(true value {true_beta:g}).", "tbl-mc-summary")
+show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {n_years} panels "
+           f"(true value {true_beta:g}).", "tbl-mc-summary")
 
 # %% [markdown]
 # ```{glue:figure} fig_mc_estimates
@@ -246,8 +241,8 @@ inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "reje
 # the tests).
 
 # %%
-table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects risk coefficient "
-      f"({n_reps} replications, {n_firms} clusters).", "tbl-mc-inference")
+show_table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects risk coefficient "
+           f"({n_reps} replications, {n_firms} clusters).", "tbl-mc-inference")
 
 # %% [markdown]
 # In the paper's model (firm effects only), normal critical values reject a
@@ -368,8 +363,8 @@ dyn_shown["coverage"] = dyn_shown["coverage"].map(pct)
 # years.
 
 # %%
-table(dyn_shown, f"Dynamic panel: within and Anderson-Hsiao estimates ({n_reps_extensions} replications "
-      "per design).", "tbl-mc-dynamic")
+show_table(dyn_shown, f"Dynamic panel: within and Anderson-Hsiao estimates ({n_reps_extensions} replications "
+           "per design).", "tbl-mc-dynamic", digits=None)
 
 # %% [markdown]
 # With {glue:text}`mc_T` years the within estimate of rho has a median bias
@@ -422,8 +417,8 @@ for c in thr_shown.columns[2:]:
 # with firm and year effects {cite:p}`hansen1999threshold`.
 
 # %%
-table(thr_shown, f"Threshold model: locating the threshold and testing equal slopes "
-      f"({n_reps_extensions} replications per design).", "tbl-mc-threshold")
+show_table(thr_shown, f"Threshold model: locating the threshold and testing equal slopes "
+           f"({n_reps_extensions} replications per design).", "tbl-mc-threshold")
 
 # %% [markdown]
 # ```{glue:figure} fig_mc_threshold

@@ -26,7 +26,7 @@
 # - **Outputs:** {numref}`tbl-evidence-estimates` and the evidence labels of
 #   this page; nothing is written to `results_dir` (the estimation chapters
 #   write the models).
-# - **Re-run alone:** `jupytext --to ipynb notebooks/09_conclusions.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/09_conclusions.py`, then
 #   `papermill notebooks/09_conclusions.ipynb out.ipynb -p panel_path my_panel.csv`.
 
 # %% tags=["parameters"]
@@ -41,14 +41,13 @@ panel = load_panel(panel_path)
 
 # %% tags=["hide-input"]
 import pandas as pd
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import bidirectional as bi
 from esgrisk import estimate as est
 from esgrisk import published
-from esgrisk.incidents import markdown_table, myst_table
 from esgrisk.paths import SIMULATED_PANEL, resolve
+from esgrisk.tables import show_table
 
 ALPHA = 0.05      # significance level of the verdicts
 WEAK_F = 10.0     # rule-of-thumb first-stage F below which an instrument counts as weak
@@ -138,10 +137,8 @@ glue("weak_f", WEAK_F, display=False)
 # {glue:text}`weak_f:.0f` is treated as weak {cite:p}`stock2005testing`.
 
 # %% tags=["hide-input"]
-Markdown(myst_table(markdown_table(shown),
-                    "The paper's coefficients (from `data/published`) and the book's estimates "
-                    "on the panel used for this page.",
-                    "tbl-evidence-estimates"))
+show_table(shown, "The paper's coefficients (from `data/published`) and the book's estimates "
+           "on the panel used for this page.", "tbl-evidence-estimates")
 
 # %% [markdown]
 # On this panel the verdicts are: H1 {glue:text}`h1_verdict`; H2

@@ -164,15 +164,6 @@ def test_causal_diagram_names_panel_variables_and_chapters():
         assert name in text
 
 
-def test_myst_table_uses_colon_fence_and_escapes_pipes():
-    frame = pd.DataFrame({"a": ["x|y"], "b": [1]})
-    body = inc.markdown_table(frame)
-    assert body.splitlines() == ["| a | b |", "| --- | --- |", "| x/y | 1 |"]
-    wrapped = inc.myst_table(body, "Caption with `code`", "tbl-x")
-    assert wrapped.startswith(":::{table} Caption with `code`\n:name: tbl-x\n\n")
-    assert wrapped.endswith("\n:::")
-
-
 def test_to_image_gives_png_for_glue():
     from esgrisk.diagram import causal_diagram, to_image
 

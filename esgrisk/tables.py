@@ -1,0 +1,163 @@
+"""Numbered, referenceable tables for the book's chapters.
+
+Every table of a chapter is shown the same way: a pandas frame is turned into
+display strings (:func:`format_frame`), written as a pipe table
+(:func:`markdown_table`), wrapped in a MyST ``table`` directive with a caption
+and a ``tbl-...`` name (:func:`myst_table`) and displayed as a
+``text/markdown`` output (:func:`show_table`). myst-nb parses such outputs as
+MyST (``nb_render_markdown_format: myst`` in ``_config.yml``), so the HTML
+book numbers the table ("Table N") and the prose can refer to it with
+``{numref}`tbl-...```. ``README.md`` lists every table name and
+``tests/test_readme.py`` keeps that list complete.
+
+All functions except :func:`show_table` are pure (frame in, text out).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DEFAULT_DIGITS", "format_value", "format_frame", "markdown_table", "myst_table",
+           "table_markdown", "show_table"]
+
+#: Decimals of floats when nothing else is asked for.
+DEFAULT_DIGITS = 3
+
+#: A table name: ``tbl-`` then letters, digits, ``-`` or ``_`` (a Sphinx label).
+NAME_PATTERN = re.compile(r"^tbl-[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+Digits = int | None | Mapping[str, "int | None"]
+
+
+def _is_missing(value) -> bool:
+    """True for None, NaN, NaT and pd.NA (scalars only; lists and arrays are not missing)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value, digits: int | None = DEFAULT_DIGITS, na_rep: str = "") -> str:
+    """One cell as display text.
+
+    Missing values (None, NaN, NaT, pd.NA) become ``na_rep``; floats get
+    ``digits`` decimals (``digits=None`` keeps Python's shortest form, e.g.
+    ``-0.92``); integers and booleans are written as they are; strings and
+    anything else go through ``str``.
+
+    >>> format_value(0.12345, 2), format_value(float("nan"), na_rep="-"), format_value(7)
+    ('0.12', '-', '7')
+    """
+    if _is_missing(value):
+        return na_rep
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return str(value) if digits is None else f"{value:.{int(digits)}f}"
+    return str(value)
+
+
+def _label(column) -> str:
+    """A column label as text; the levels of a MultiIndex label are joined by spaces."""
+    if isinstance(column, tuple):
+        return " ".join(str(part) for part in column if str(part) != "")
+    return "" if column is None else str(column)
+
+
+def format_frame(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: str = "",
+                 index: bool = False) -> pd.DataFrame:
+    """A copy of ``frame`` with every cell turned into display text.
+
+    ``digits`` is the number of decimals of floats: one number for all
+    columns, ``None`` for Python's shortest form, or a mapping from column
+    label (as displayed) to either, with :data:`DEFAULT_DIGITS` for columns not
+    in the mapping. Missing values become ``na_rep``; strings are kept as they
+    are. With ``index=True`` the index becomes the first column(s), headed by
+    the index name(s) (empty when unnamed). Column labels become strings, the
+    levels of MultiIndex columns joined by a space. The result has a plain
+    ``RangeIndex``.
+    """
+    if index:
+        levels = frame.index.to_frame(index=False)
+        levels.columns = [_label(n) for n in frame.index.names]
+        body = frame.reset_index(drop=True)
+        frame = pd.concat([levels, body], axis=1)
+    labels = [_label(c) for c in frame.columns]
+    columns = {}
+    for position, label in enumerate(labels):
+        if isinstance(digits, Mapping):
+            d = digits.get(label, DEFAULT_DIGITS)
+        else:
+            d = digits
+        columns[position] = [format_value(v, d, na_rep) for v in frame.iloc[:, position]]
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    out.columns = labels
+    return out
+
+
+def _cell(value) -> str:
+    """Pipe-table cell text: ``|`` escaped as ``\\|``, line breaks turned into spaces."""
+    return str(value).replace("\r\n", " ").replace("\n", " ").replace("|", r"\|")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A plain pipe table of ``frame`` (no index), one line per row.
+
+    Cells are written with ``str``, so format numbers first (:func:`format_frame`).
+    A ``|`` inside a cell or header is escaped as ``\\|`` (rendered as a literal
+    bar) and line breaks become spaces, so every row stays one table row.
+    """
+    head = "| " + " | ".join(_cell(_label(c)) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |"
+            for row in frame.itertuples(index=False, name=None)]
+    return "\n".join([head, rule, *body])
+
+
+def myst_table(table: str, caption: str, name: str) -> str:
+    """Wrap a pipe table in a numbered MyST ``table`` directive (colon fence).
+
+    A colon fence is used because a backtick fence may not carry backticks in
+    its caption. Shown as a ``text/markdown`` output, myst-nb parses it with
+    ``nb_render_markdown_format: myst``, so ``{numref}`` and ``{cite}`` work.
+    ``name`` must start with ``tbl-``; a line break in the caption becomes a
+    space (the caption is the directive's argument, one line).
+    """
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"table name {name!r} must look like 'tbl-something' "
+                         "(letters, digits, '-' or '_' after 'tbl-')")
+    caption = " ".join(str(caption).split())
+    if not caption:
+        raise ValueError(f"table {name}: the caption must not be empty")
+    return f":::{{table}} {caption}\n:name: {name}\n\n{table}\n:::"
+
+
+def table_markdown(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DEFAULT_DIGITS,
+                   na_rep: str = "", index: bool = False) -> str:
+    """The MyST source of a numbered table of ``frame`` (see :func:`format_frame` for the options)."""
+    return myst_table(markdown_table(format_frame(frame, digits=digits, na_rep=na_rep, index=index)),
+                      caption, name)
+
+
+def show_table(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DEFAULT_DIGITS,
+               na_rep: str = "", index: bool = False) -> None:
+    """Display ``frame`` as a numbered MyST table (a ``text/markdown`` output).
+
+    ``name`` (``tbl-...``) is the label to cite with ``{numref}`name```;
+    ``digits``, ``na_rep`` and ``index`` are those of :func:`format_frame`.
+    Returns nothing, so a call that ends a cell does not display it twice.
+    """
+    from IPython.display import Markdown, display
+
+    display(Markdown(table_markdown(frame, caption, name, digits=digits, na_rep=na_rep,
+                                    index=index)))
