@@ -44,7 +44,9 @@ def printed_decimals(text: str | float | int) -> int:
 
 
 def interval(value: float, decimals: int) -> tuple[float, float]:
-    """The rounding interval of a printed value."""
+    """The rounding interval of a printed value; ``ValueError`` if it is missing (NaN) or infinite."""
+    if not math.isfinite(value):
+        raise ValueError(f"printed value {value!r} is missing or not finite: nothing to check")
     h = half_unit(decimals)
     return value - h, value + h
 
@@ -86,8 +88,10 @@ def check_t_ratio(coef: float, se: float, t_printed: float, dec_coef: int = 2,
 
 def two_sided_p(t: float, df: float | None) -> float:
     """Two-sided p-value of ``t`` under t(df); ``df=None`` means the standard normal."""
-    dist = stats.norm if df is None else stats.t(df)
-    return float(2 * dist.sf(abs(t)))
+    # stats.t.sf(x, df), not a frozen stats.t(df): freezing costs ~10x per call and
+    # consistent_df evaluates thousands of degrees of freedom
+    sf = stats.norm.sf(abs(t)) if df is None else stats.t.sf(abs(t), df)
+    return float(2 * sf)
 
 
 def p_range(t_printed: float, df: float | None, dec_t: int = 2) -> tuple[float, float]:
@@ -251,7 +255,11 @@ def variance_bound(beta: float, sd_x: float, sd_y: float) -> dict[str, float]:
 
 
 def bhatia_davis_max_sd(mean: float, minimum: float, maximum: float) -> float:
-    """Largest SD any sample with this mean and range can have: sqrt((max-mean)(mean-min))."""
+    """Largest SD any sample with this mean and range can have: sqrt((max-mean)(mean-min)).
+
+    The bound is for the population SD (divisor n). A sample SD with divisor
+    n - 1 can exceed it by a factor sqrt(n / (n - 1)) (1.007 for n = 72).
+    """
     if not minimum <= mean <= maximum:
         return float("nan")
     return math.sqrt((maximum - mean) * (mean - minimum))
@@ -420,6 +428,17 @@ def reference_dfs(firms: int = PAPER_SAMPLE["firms"], years: int = PAPER_SAMPLE[
     }
 
 
+def _printed_decimals_column(frame: pd.DataFrame, cell: int) -> dict[str, int] | None:
+    """Decimals of the ``cell``-th `` | ``-separated cell of each row's ``printed`` text.
+
+    ``None`` when ``frame`` has no ``printed`` column. The numeric columns
+    cannot say this: ``0.40`` is read as 0.4.
+    """
+    if "printed" not in frame.columns:
+        return None
+    return {str(k): printed_decimals(str(v).split("|")[cell]) for k, v in frame["printed"].items()}
+
+
 def audit(table1: pd.DataFrame, table2: pd.DataFrame, twosls: pd.DataFrame,
           text_claims: pd.DataFrame, firms: int = PAPER_SAMPLE["firms"],
           years: int = PAPER_SAMPLE["years"]) -> dict[str, object]:
@@ -441,9 +460,13 @@ def audit(table1: pd.DataFrame, table2: pd.DataFrame, twosls: pd.DataFrame,
     coefs = {v: float(table2.loc[v, "coef"]) for v in REGRESSORS}
     means = {v: float(table1.loc[v, "mean"]) for v in table1.index}
     const = float(table2.loc["const", "coef"])
-    means_check = check_means(coefs, means, const, means["esg"])
+    # each mean at its own printed precision (Table 1 prints 15.2 but 0.18); 2 decimals
+    # (1 for mean ESG) when the table carries no printed text
+    dec_mean = _printed_decimals_column(table1, 0)
+    mean_dec = {} if dec_mean is None else {"dec_mean": dec_mean, "dec_y": dec_mean["esg"]}
+    means_check = check_means(coefs, means, const, means["esg"], **mean_dec)
     reg_text = float(text_claims.loc["text_reg", "coef"])
-    means_text = check_means({**coefs, "reg_strength": reg_text}, means, const, means["esg"])
+    means_text = check_means({**coefs, "reg_strength": reg_text}, means, const, means["esg"], **mean_dec)
     reg_cmp = text_vs_table(reg_text, coefs["reg_strength"], float(table2.loc["reg_strength", "se"]))
     h2 = float(twosls.loc["h2_esg_to_risk", "coef"])
     h3 = float(twosls.loc["bidir_esg_to_risk", "coef"])
