@@ -10,7 +10,14 @@ book numbers the table ("Table N") and the prose can refer to it with
 ``{numref}`tbl-...```. ``README.md`` lists every table name and
 ``tests/test_readme.py`` keeps that list complete.
 
-All functions except :func:`show_table` are pure (frame in, text out).
+Given a ``save_dir`` (a chapter's ``results_dir``), :func:`show_table` also
+writes the frame it shows, unformatted, to ``save_dir/tables/<name>.csv``
+(:func:`save_table`), so every table of the book is a file of the replication
+package. The CSV is deterministic: floats with :data:`CSV_FLOAT_FORMAT`, UTF-8,
+``\\n`` line endings, rows and columns in the frame's order.
+
+All functions except :func:`save_table` and :func:`show_table` are pure
+(frame in, text out).
 """
 
 from __future__ import annotations
@@ -18,15 +25,20 @@ from __future__ import annotations
 import numbers
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_DIGITS", "format_value", "format_frame", "markdown_table", "myst_table",
-           "table_markdown", "show_table"]
+__all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "markdown_table",
+           "myst_table", "table_markdown", "table_csv", "save_table", "show_table"]
 
 #: Decimals of floats when nothing else is asked for.
 DEFAULT_DIGITS = 3
+
+#: Floats in the CSV copies of tables: 10 significant digits (more than any table shows, and
+#: free of the last-bit noise that differs between BLAS builds), the same text on every run.
+CSV_FLOAT_FORMAT = "%.10g"
 
 #: A table name: ``tbl-`` then letters, digits, ``-`` or ``_`` (a Sphinx label).
 NAME_PATTERN = re.compile(r"^tbl-[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -149,15 +161,57 @@ def table_markdown(frame: pd.DataFrame, caption: str, name: str, digits: Digits 
                       caption, name)
 
 
+def table_csv(frame: pd.DataFrame, index: bool = False) -> str:
+    """``frame`` as CSV text, unformatted: the numbers the table shows, before rounding.
+
+    Floats are written with :data:`CSV_FLOAT_FORMAT` (also those in columns
+    that mix numbers and text), missing values as empty fields, lines end with
+    ``\\n``. With ``index=True`` the index is written as the first column(s),
+    headed by its name(s). MultiIndex column labels are joined by a space (as
+    in the displayed table), so the file has one header row.
+    """
+    frame = frame.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = [_label(c) for c in frame.columns]
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype == object:  # floats among strings get the same format as float columns
+            frame.isetitem(position, column.map(
+                lambda v: CSV_FLOAT_FORMAT % v if isinstance(v, float) and not np.isnan(v) else v))
+    return frame.to_csv(index=index, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def save_table(frame: pd.DataFrame, save_dir: str | Path, name: str, index: bool = False) -> Path:
+    """Write ``frame`` (see :func:`table_csv`) to ``save_dir/tables/<name>.csv`` and return the path.
+
+    ``name`` must be a ``tbl-...`` label; a relative ``save_dir`` is read from
+    the project root (:func:`esgrisk.paths.resolve`). The folder is created if
+    missing; the bytes depend only on the frame.
+    """
+    from esgrisk.paths import resolve
+
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"table name {name!r} must look like 'tbl-something' "
+                         "(letters, digits, '-' or '_' after 'tbl-')")
+    path = resolve(save_dir) / "tables" / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(table_csv(frame, index=index).encode("utf-8"))
+    return path
+
+
 def show_table(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DEFAULT_DIGITS,
-               na_rep: str = "", index: bool = False) -> None:
+               na_rep: str = "", index: bool = False, save_dir: str | Path | None = None) -> None:
     """Display ``frame`` as a numbered MyST table (a ``text/markdown`` output).
 
     ``name`` (``tbl-...``) is the label to cite with ``{numref}`name```;
     ``digits``, ``na_rep`` and ``index`` are those of :func:`format_frame`.
+    With ``save_dir`` (a chapter's results folder) the unformatted frame is
+    also written to ``save_dir/tables/<name>.csv`` (:func:`save_table`).
     Returns nothing, so a call that ends a cell does not display it twice.
     """
     from IPython.display import Markdown, display
 
-    display(Markdown(table_markdown(frame, caption, name, digits=digits, na_rep=na_rep,
-                                    index=index)))
+    markdown = table_markdown(frame, caption, name, digits=digits, na_rep=na_rep, index=index)
+    if save_dir is not None:
+        save_table(frame, save_dir, name, index=index)
+    display(Markdown(markdown))

@@ -8,23 +8,34 @@
 # the table linking each construct to a column of the panel contract.
 #
 # - **Inputs:** the panel contract (`esgrisk.panel.CODEBOOK`).
-# - **Outputs:** {numref}`fig-causal-diagram` and {numref}`tbl-constructs`.
+# - **Outputs:** {numref}`fig-causal-diagram` and {numref}`tbl-constructs`, also
+#   written to `figures/fig-causal-diagram.png` and `tables/tbl-constructs.csv`
+#   in `results_dir`.
 # - **Re-run alone:** `papermill notebooks/01_theory.ipynb out.ipynb`
 #   (after `jupytext --set-kernel python3 --to ipynb notebooks/01_theory.py`); the parameter
-#   `diagram_labels` replaces the chapter labels on the diagram's arrows.
+#   `diagram_labels` replaces the chapter labels on the diagram's arrows, `results_dir`
+#   says where the files go.
 
 # %% tags=["parameters"]
 diagram_labels = {}
+results_dir = "results"
 
 # %% tags=["hide-input"]
 import pandas as pd
 from myst_nb import glue
 
 from esgrisk.diagram import causal_diagram, to_image
+from esgrisk.figures import save_figure
 from esgrisk.panel import CODEBOOK
+from esgrisk.paths import resolve
 from esgrisk.tables import show_table
 
-glue("fig_causal", to_image(causal_diagram(diagram_labels)), display=False)
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
+
+fig_causal = causal_diagram(diagram_labels)
+glue("fig_causal", to_image(fig_causal), display=False)
+causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 
 # %% [markdown]
 # ## 1.1 The question and why it matters
@@ -252,7 +263,7 @@ assert set(CONSTRUCTS) == {s.name for s in CODEBOOK}, "construct map out of date
 
 # %% tags=["hide-input"]
 show_table(table, "Constructs of the paper and the panel-contract columns that measure them.",
-           "tbl-constructs")
+           "tbl-constructs", save_dir=out_dir)
 
 # %% [markdown]
 # The English-Chinese terms used throughout are collected in the

@@ -24,7 +24,9 @@
 #   (`esgrisk.panel.CODEBOOK`).
 # - **Outputs:** {numref}`tbl-sim-params`, {numref}`tbl-inconsistencies`,
 #   {numref}`tbl-table1-compare`, {numref}`fig-between-within`,
-#   {numref}`tbl-codebook`; no result files (the chapter estimates nothing).
+#   {numref}`tbl-codebook`, each also written to `results_dir` as
+#   `tables/<name>.csv` or `figures/<name>.png`; no model results (the chapter
+#   estimates nothing).
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/02_data.py`, then
 #   `papermill notebooks/02_data.ipynb out.ipynb -p panel_path my_panel.csv`.
 
@@ -49,9 +51,13 @@ import pandas as pd
 from myst_nb import glue
 
 from esgrisk import published, simulate
+from esgrisk.figures import save_figure
 from esgrisk.panel import PANEL_COLUMNS, codebook
 from esgrisk.paths import SIMULATED_PANEL, resolve
-from esgrisk.tables import show_table
+from esgrisk.tables import save_table, show_table
+
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 def put(name, value):
     """Glue a value for {glue:text} (numpy scalars become plain Python numbers)."""
@@ -236,7 +242,7 @@ put("paper_sd_risk", t1.loc["risk_events", "sd"])
 # %%
 show_table(simulate.params_table(),
            "Parameters of the simulation and the paper number (or assumption) each one targets.",
-           "tbl-sim-params")
+           "tbl-sim-params", save_dir=out_dir)
 
 # %% [markdown]
 # ## 2.3 Where the paper's numbers cannot all hold
@@ -272,13 +278,10 @@ incons = simulate.paper_inconsistencies()
 facts = incons.set_index("fact")
 put("implied_mean_esg", facts.loc["mean ESG implied by Table 2 at Table 1 means", "implied"])
 put("beta_sd_risk", facts.loc["abs(beta) x SD(risk) vs SD(ESG)", "implied"])
-shown = incons.copy()
-for col in ("printed", "implied", "difference"):
-    shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
 
 # %%
-show_table(shown, "Printed numbers of the paper that cannot all hold at once, and what the simulation does.",
-           "tbl-inconsistencies")
+show_table(incons, "Printed numbers of the paper that cannot all hold at once, and what the simulation does.",
+           "tbl-inconsistencies", digits=3, save_dir=out_dir)
 
 # %% [markdown]
 # ## 2.4 The panel next to Table 1
@@ -299,6 +302,13 @@ compare = published.compare_table1(panel)
 put("max_mean_gap", float(compare["mean_diff_in_sd"].abs().max()))
 put("min_sd_ratio", float(compare["sd_ratio"].min()))
 put("max_sd_ratio", float(compare["sd_ratio"].max()))
+# the file keeps the numbers unrounded (the paper's as parsed from its printed values)
+cmp_numbers = pd.DataFrame({"variable": compare.index})
+for stat in ("mean", "sd", "min", "max"):
+    cmp_numbers[f"{stat} (paper)"] = compare[f"{stat}_paper"].to_numpy()
+    cmp_numbers[f"{stat} (panel)"] = compare[f"{stat}_panel"].to_numpy()
+    cmp_numbers[f"{stat} diff"] = compare[f"{stat}_diff"].to_numpy()
+save_table(cmp_numbers, out_dir, "tbl-table1-compare")
 cmp_shown = pd.DataFrame({"variable": compare.index})
 for stat in ("mean", "sd", "min", "max"):
     cmp_shown[f"{stat} (paper)"] = [t1.loc[v, "printed"].split(" | ")[i] for v, i in
@@ -347,6 +357,7 @@ for ax in axes:
     ax.grid(alpha=0.3)
 fig.tight_layout()
 glue("fig_between_within", fig, display=False)
+save_figure(fig, out_dir, "fig-between-within")
 plt.close(fig)
 
 # %% [markdown]
@@ -381,7 +392,7 @@ put("regenerated_equal", str(regenerated == SIMULATED_PANEL.read_bytes()))
 # %%
 cb = codebook()
 cb["column"] = cb["column"].map(lambda c: f"`{c}`")
-show_table(cb, "Codebook of the panel contract.", "tbl-codebook")
+show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_dir)
 
 # %% [markdown]
 # (use-your-own-data)=

@@ -22,8 +22,10 @@
 #   (`data/published/table1.csv` through `esgrisk.published.table1()`).
 # - **Outputs:** `descriptive_table1.csv` (book vs paper) and
 #   `descriptive_xtsum.csv` (between/within decomposition) in `results_dir`;
-#   {numref}`fig-desc-corr`, {numref}`fig-desc-trajectories`,
-#   {numref}`fig-desc-scatter`.
+#   {numref}`fig-desc-corr`, {numref}`fig-desc-corr-within`,
+#   {numref}`fig-desc-trajectories`, {numref}`fig-desc-scatter`; every table
+#   and figure also as `tables/<name>.csv` or `figures/<name>.png` in
+#   `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/03_descriptive.py`, then
 #   `papermill notebooks/03_descriptive.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
@@ -50,6 +52,7 @@ from myst_nb import glue
 from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
+from esgrisk.figures import save_figure
 from esgrisk.paths import resolve
 from esgrisk.tables import show_table
 
@@ -101,7 +104,7 @@ table1_view = comparison[[
 show_table(table1_view,
            "Table 1 of the book (this panel) and of the paper. Differences in means are in "
            "units of the paper's SD; sd_ratio = book SD / paper SD.",
-           "tbl-desc-table1", digits=3, index=True)
+           "tbl-desc-table1", digits=3, index=True, save_dir=out_dir)
 
 # %% [markdown]
 # The largest gap in means is for {glue:text}`worst_var`,
@@ -152,7 +155,7 @@ xt_view = xt[["mean", "sd_overall", "sd_between", "sd_within", "min_within", "ma
 show_table(xt_view,
            "Overall, between-firm and within-firm variation (Stata xtsum definitions); "
            "within_share = within-firm sum of squares / total sum of squares.",
-           "tbl-desc-xtsum", digits=3, index=True)
+           "tbl-desc-xtsum", digits=3, index=True, save_dir=out_dir)
 
 # %% [markdown]
 # Of the variation of the ESG score, {glue:text}`within_esg:.1f` % lies within
@@ -168,12 +171,14 @@ show_table(xt_view,
 # %% tags=["hide-input"]
 corr_pooled = ds.correlation_matrix(panel)
 corr_within = ds.correlation_matrix(panel, within=True)
-glue("corr_pooled", float(corr_pooled.loc["esg", "risk_events"]), display=False)
-glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 fig_corr = ds.plot_correlation_heatmap(corr_pooled, title="Pooled (all firm-years)")
 fig_corr_w = ds.plot_correlation_heatmap(corr_within, title="Within firms (firm means removed)")
 glue("fig_desc_corr", to_image(fig_corr), display=False)
 glue("fig_desc_corr_within", to_image(fig_corr_w), display=False)
+save_figure(fig_corr, out_dir, "fig-desc-corr")
+save_figure(fig_corr_w, out_dir, "fig-desc-corr-within")
+glue("corr_pooled", float(corr_pooled.loc["esg", "risk_events"]), display=False)
+glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig_desc_corr
@@ -205,6 +210,7 @@ glue("fig_desc_corr_within", to_image(fig_corr_w), display=False)
 max_firms = 12
 fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms)
 glue("fig_desc_trajectories", to_image(fig_traj), display=False)
+save_figure(fig_traj, out_dir, "fig-desc-trajectories")
 glue("n_shown", min(max_firms, n_firms), display=False)
 
 # %% [markdown]
@@ -225,6 +231,7 @@ glue("n_shown", min(max_firms, n_firms), display=False)
 # %% tags=["hide-input"]
 fig_scatter = ds.plot_scatter_within(panel, max_firms=max_firms)
 glue("fig_desc_scatter", to_image(fig_scatter), display=False)
+save_figure(fig_scatter, out_dir, "fig-desc-scatter")
 glue("within_slope", ds.within_slope(panel), display=False)
 pooled_slope = float(np.polyfit(panel["esg"].astype(float),
                                 panel["risk_events"].astype(float), 1)[0])

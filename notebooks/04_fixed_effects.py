@@ -24,7 +24,8 @@
 # - **Outputs:** `pooled_ols.json`, `fe_entity.json`, `fe_twoway.json`,
 #   `fe_iv_risk.json`, the robustness variants `fe_entity_dk.json` and
 #   `fe_iv_twoway.json`, and the count model `poisson_fe_risk.json` in
-#   `results_dir`; {numref}`fig-fe-coefficients`.
+#   `results_dir`; {numref}`fig-fe-coefficients` and the tables of this page,
+#   also as `figures/<name>.png` and `tables/<name>.csv` in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/04_fixed_effects.py`, then
 #   `papermill notebooks/04_fixed_effects.ipynb out.ipynb -p panel_path my_panel.csv`
 #   (add `-p results_dir my_results` to write the results elsewhere).
@@ -52,6 +53,8 @@ from myst_nb import glue
 
 from esgrisk import estimate as est
 from esgrisk import published
+from esgrisk.figures import save_figure
+from esgrisk.paths import resolve
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
 from esgrisk.tables import show_table
@@ -59,6 +62,9 @@ from esgrisk.tables import show_table
 # No random draws happen in this chapter; the seed is kept for the parameter
 # contract and fixes any future resampling.
 rng = np.random.default_rng(seed)
+
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 fits = est.fit_all(panel)
 records = {model_id: est.to_record(fit) for model_id, fit in fits.items()}
@@ -182,7 +188,7 @@ for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
                        ("fe_iv_risk", "tbl-fe-table2-fe-iv-risk")):
     show_table(side_by_side(model_id),
                f"Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
-               name, digits=3, na_rep="absorbed", index=True)
+               name, digits=3, na_rep="absorbed", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # On this panel the firm fixed-effects estimate of $\beta$ is
@@ -270,7 +276,7 @@ diagnostics = pd.DataFrame(
 
 # %%
 show_table(diagnostics, "First stage and endogeneity tests of fe_iv_risk", "tbl-fe-iv-diagnostics",
-           digits=4, na_rep="", index=True)
+           digits=4, na_rep="", index=True, save_dir=out_dir)
 
 # %% tags=["hide-input"]
 MODEL_LABELS = {
@@ -312,6 +318,7 @@ def coefficient_plot(fits, true_value):
 
 fig = coefficient_plot(fits, true_beta)
 glue("fig_fe_coefficients", fig, display=False)
+save_figure(fig, out_dir, "fig-fe-coefficients")
 plt.close(fig)
 
 # %% [markdown]

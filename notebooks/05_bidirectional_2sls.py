@@ -27,7 +27,8 @@
 # - **Outputs:** `iv_esg_to_risk.json`, `iv_esg_to_risk_inclusive.json`,
 #   `iv_risk_to_esg.json` and `system_3sls.json` in `results_dir` (each with
 #   its first-stage F, its Anderson-Rubin set; the system also with the
-#   feedback multiplier); {numref}`fig-ar-sets`.
+#   feedback multiplier); {numref}`fig-ar-sets` and the tables of this page,
+#   also as `figures/<name>.png` and `tables/<name>.csv` in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/05_bidirectional_2sls.py`, then
 #   `papermill notebooks/05_bidirectional_2sls.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
 
@@ -55,12 +56,16 @@ from scipy import stats
 from esgrisk import bidirectional as bd
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
+from esgrisk.figures import save_figure
+from esgrisk.paths import resolve
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
 from esgrisk.tables import show_table
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
 paper = published.twosls()
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 # --- the four models
 fit_loo = bd.fit_iv_esg_to_risk(panel, "loo")
@@ -286,7 +291,7 @@ show_table(e2r_table,
            "ESG -> risk events, 2SLS with firm effects. SEs clustered by firm; first-stage F: "
            "classical with firm dummies counted (ivreg2 convention) and cluster-robust Wald/q; "
            "endogeneity: cluster-robust control-function test; AR: Anderson-Rubin set.",
-           "tbl-iv-esg-to-risk", digits=3, na_rep="", index=True)
+           "tbl-iv-esg-to-risk", digits=3, na_rep="", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # With the leave-one-out mean, the coefficient is {glue:text}`b_loo:.2f`
@@ -346,7 +351,7 @@ r2e_table = pd.DataFrame({"risk -> ESG (2SLS)": iv_row(fit_r2e, ar_r2e)})
 # %%
 show_table(r2e_table,
            "Risk events -> ESG, 2SLS with firm and year effects, regional incidents as instrument.",
-           "tbl-iv-risk-to-esg", digits=3, na_rep="", index=True)
+           "tbl-iv-risk-to-esg", digits=3, na_rep="", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # The estimate is {glue:text}`b_r2e:.2f` (SE {glue:text}`se_r2e:.3f`,
@@ -367,6 +372,7 @@ fig_ar = bd.plot_ar_curves(
     estimates={"ESG -> risk, leave-one-out": fit_loo.coef, "ESG -> risk, inclusive": fit_inc.coef,
                "risk -> ESG": fit_r2e.coef})
 glue("fig_ar_sets", to_image(fig_ar), display=False)
+save_figure(fig_ar, out_dir, "fig-ar-sets")
 glue("ar_loo", ar_loo.describe(2), display=False)
 glue("ar_inc", ar_inc.describe(2), display=False)
 glue("ar_r2e", ar_r2e.describe(2), display=False)
@@ -480,7 +486,7 @@ sys_table = pd.DataFrame({
 show_table(sys_table,
            "Simultaneous system by 3SLS next to the single-equation 2SLS estimates "
            "(leave-one-out instrument) and the simulation's true values.",
-           "tbl-iv-system", digits=3, na_rep="", index=True)
+           "tbl-iv-system", digits=3, na_rep="", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # The system gives $\beta$ = {glue:text}`sys_beta:.2f` (SE
@@ -516,7 +522,7 @@ comparison = comparison.rename(index={
 show_table(comparison.drop(columns=["direction"]),
            "Section 4.3 of the paper next to the book's estimates on this panel and the "
            "simulation's true effects (which the default panel was built from).",
-           "tbl-iv-paper-compare", digits=3, na_rep="", index=True)
+           "tbl-iv-paper-compare", digits=3, na_rep="", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # On the default panel the "simulation truth" column is what the estimators

@@ -11,9 +11,11 @@
 #
 # - **Inputs:** `data/events/incidents.csv` (schema in `data/events/README.md`,
 #   validated by `esgrisk.incidents.load_incidents`).
-# - **Outputs:** the timeline figure and the incident table of this page.
+# - **Outputs:** the timeline figure and the incident tables of this page, also
+#   as `figures/fig-incident-timeline.png` and `tables/<name>.csv` in `results_dir`.
 # - **Re-run alone:** `papermill notebooks/06_case_studies.ipynb out.ipynb -p incidents_path my_incidents.csv`
-#   (after `jupytext --set-kernel python3 --to ipynb notebooks/06_case_studies.py`).
+#   (after `jupytext --set-kernel python3 --to ipynb notebooks/06_case_studies.py`;
+#   add `-p results_dir my_results` to write the files elsewhere).
 
 # %% [markdown]
 # ```{include} ../book/teaching/06_case_studies.objectives.md
@@ -21,6 +23,7 @@
 
 # %% tags=["parameters"]
 incidents_path = "data/events/incidents.csv"
+results_dir = "results"
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
@@ -28,14 +31,20 @@ from myst_nb import glue
 
 from esgrisk import published
 from esgrisk.diagram import to_image
+from esgrisk.figures import save_figure
 from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
 from esgrisk.paths import resolve
-from esgrisk.tables import myst_table, show_table
+from esgrisk.tables import myst_table, save_table, show_table
 from esgrisk.timeline import incident_timeline
 
 incidents = load_incidents(incidents_path)
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 # %% tags=["hide-input"]
+fig_timeline = incident_timeline(incidents)
+glue("fig_timeline", to_image(fig_timeline), display=False)
+save_figure(fig_timeline, out_dir, "fig-incident-timeline")
 glue("incidents_file", str(resolve(incidents_path)), display=False)
 glue("n_events", len(incidents), display=False)
 glue("n_firms", incidents["firm"].nunique(), display=False)
@@ -51,9 +60,6 @@ for row in incidents.itertuples(index=False):
     # Each documented amount, e.g. {glue:text}`amount_E13`, straight from the file.
     glue(f"amount_{row.event_id}", format_amount(row.amount, row.unit) or "not disclosed",
          display=False)
-
-fig_timeline = incident_timeline(incidents)
-glue("fig_timeline", to_image(fig_timeline), display=False)
 
 # %% [markdown]
 # ## The record at a glance
@@ -79,6 +85,7 @@ glue("fig_timeline", to_image(fig_timeline), display=False)
 # sources of each row.
 
 # %% tags=["hide-input"]
+save_table(incidents, out_dir, "tbl-incidents")
 Markdown(myst_table(
     incidents_markdown(incidents),
     "Documented events of the case firms, with sources (generated from `data/events/incidents.csv`).",
@@ -93,7 +100,7 @@ Markdown(myst_table(
 show_table(incidents.pivot_table(index="firm", columns="type", values="event_id",
                                  aggfunc="count", fill_value=0),
            "Number of documented events per firm and event type (from `data/events/incidents.csv`).",
-           "tbl-incident-counts", index=True)
+           "tbl-incident-counts", index=True, save_dir=out_dir)
 
 # %% [markdown]
 # Three things stand out before any single case. First, the record is

@@ -28,7 +28,8 @@
 #   for section 7.6 only.
 # - **Outputs:** `audit_findings.csv`, `audit_pvalues.csv`,
 #   `audit_identification.csv` in `results_dir`; {numref}`tbl-audit-findings`
-#   and the tables of this page.
+#   and the tables of this page, each also as `tables/<name>.csv` in
+#   `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/07_audit.py`, then
 #   `papermill notebooks/07_audit.ipynb out.ipynb -p results_dir my_results`.
 
@@ -87,13 +88,14 @@ glue("au_t_rows", len(tc_), display=False)
 const_row = tc_.set_index("variable").loc["const"]
 glue("au_const_t", float(const_row["t_computed"]), display=False)
 glue("au_const_t_printed", float(const_row["t_printed"]), display=False)
-t_shown = tc_.assign(**{c: tc_[c].map(lambda v: f"{v:.3f}") for c in ("t_computed", "t_low", "t_high")})
+t_shown = tc_.copy()
 t_shown["consistent"] = t_shown["consistent"].map({True: "yes", False: "no"})
 t_shown.columns = ["variable", "coef / SE", "lowest", "highest", "t printed", "consistent"]
 
 # %%
 show_table(t_shown, "Printed t against the ratio of printed coefficient and SE, with its rounding range.",
-           "tbl-audit-t", digits=None)
+           "tbl-audit-t", digits={"coef / SE": 3, "lowest": 3, "highest": 3, "t printed": None},
+           save_dir=out_dir)
 
 # %% [markdown]
 # All {glue:text}`au_t_ok` of {glue:text}`au_t_rows` rows agree. The
@@ -140,7 +142,8 @@ glue("au_size_p11", float(size[f"p {labels[1]}"]), display=False)
 
 # %%
 show_table(pv_shown, "Two-sided p-values implied by the printed t under four reference distributions; "
-           "(x) marks a value that does not round to the printed p.", "tbl-audit-p", digits=None)
+           "(x) marks a value that does not round to the printed p.", "tbl-audit-p", digits=None,
+           save_dir=out_dir)
 
 # %% [markdown]
 # Three things stand out.
@@ -243,6 +246,7 @@ glue("au_sd_risk", float(t1.loc["risk_events", "sd"]), display=False)
 glue("au_beta", float(t2.loc["risk_events", "coef"]), display=False)
 desc = result["descriptives"]
 glue("au_desc_ok", int((desc["sd feasible"] & desc["mean in range"]).sum()), display=False)
+glue("au_desc_rows", len(desc), display=False)
 
 # %% [markdown]
 # If one risk event lowers ESG by {glue:text}`au_beta:.2f` points and risk
@@ -261,9 +265,12 @@ glue("au_desc_ok", int((desc["sd feasible"] & desc["mean in range"]).sum()), dis
 # the ESG-to-risk effects imply shares of {glue:text}`au_share_h2:.2f` (H2)
 # and {glue:text}`au_share_h3:.2f` (H3) of the variance of risk events.
 #
-# Table 1 on its own is coherent: in all {glue:text}`au_desc_ok` rows the mean
-# lies within the range and the standard deviation is below the largest one
-# a sample with that mean and range can have, sqrt((max - mean)(mean - min)).
+# Table 1 on its own: in {glue:text}`au_desc_ok` of its {glue:text}`au_desc_rows`
+# rows the mean lies within the range and the standard deviation is below
+# sqrt((max - mean)(mean - min)), the largest population standard deviation
+# that values with that mean and range can have (the Bhatia-Davis bound; a
+# sample SD with divisor n - 1 can exceed it by at most a factor
+# sqrt(n / (n - 1))).
 #
 # ## 7.6 What the models can identify
 #
@@ -286,13 +293,10 @@ glue("au_iv_gap", f"{industry['iv_minus_ols']:.1e}", display=False)
 glue("au_first_f", float(ts.loc["first_stage_f", "statistic"]), display=False)
 glue("au_n_regions", int(panel["region"].nunique()), display=False)
 glue("au_n_years_panel", int(panel["year"].nunique()), display=False)
-sh_shown = shares.copy()
-for c in sh_shown.columns[1:]:
-    sh_shown[c] = sh_shown[c].map(lambda v: f"{v:.3f}")
 
 # %%
-show_table(sh_shown, "Share of each variable's variance left after removing firm means, year means, or both "
-           "(0 = absorbed by the effects).", "tbl-audit-variation")
+show_table(shares, "Share of each variable's variance left after removing firm means, year means, or both "
+           "(0 = absorbed by the effects).", "tbl-audit-variation", digits=3, save_dir=out_dir)
 
 # %% [markdown]
 # **Fixed effects.** Firm effects keep only changes within a firm over time.
@@ -348,7 +352,7 @@ glue("au_n_consistent", int(counts.get(audit.CONSISTENT, 0)), display=False)
 
 # %%
 show_table(findings, "Audit of the printed numbers: each check, what the printed numbers should satisfy, "
-           "what they give, and the verdict.", "tbl-audit-findings")
+           "what they give, and the verdict.", "tbl-audit-findings", save_dir=out_dir)
 
 # %% [markdown]
 # Of {glue:text}`au_n_checks` checks, {glue:text}`au_n_consistent` pass and

@@ -27,7 +27,8 @@
 # - **Outputs:** `montecarlo_summary.csv`, `montecarlo_inference.csv`,
 #   `montecarlo_grid.csv`, `montecarlo_dynamic.csv`, `montecarlo_threshold.csv`
 #   in `results_dir`; {numref}`fig-mc-estimates`, {numref}`fig-mc-grid`,
-#   {numref}`fig-mc-threshold` and the tables of this page.
+#   {numref}`fig-mc-threshold` and the tables of this page, also as
+#   `figures/<name>.png` and `tables/<name>.csv` (as displayed) in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/08_monte_carlo.py`, then
 #   `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p n_reps 2000 -p results_dir my_results`
 #   (`n_reps`: replications at the paper's size; `n_reps_grid` and
@@ -63,6 +64,7 @@ from myst_nb import glue
 from esgrisk import montecarlo as mc
 from esgrisk import published
 from esgrisk.diagram import to_image
+from esgrisk.figures import save_figure
 from esgrisk.paths import resolve
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
 from esgrisk.tables import show_table
@@ -147,7 +149,9 @@ for est in mc.ESTIMATORS:
 glue("mc_cov_se", pct(mc.mc_standard_error(0.95, n_reps)), display=False)
 glue("mc_pooled_ols_positive", pct(np.mean(fits["pooled_ols"].params[:, 0] > 0)), display=False)
 glue("mc_fe_bias_in_se", abs(float(s.loc["firm_fe", "median_bias"] / s.loc["firm_fe", "mean_se"])), display=False)
-glue("fig_mc_estimates", to_image(mc.plot_estimates(fits, true_beta)), display=False)
+fig_estimates = mc.plot_estimates(fits, true_beta)
+glue("fig_mc_estimates", to_image(fig_estimates), display=False)
+save_figure(fig_estimates, out_dir, "fig-mc-estimates")
 
 shown = summary[["label", "median_bias", "mae", "sd", "rmse", "mean_se", "coverage", "power"]].copy()
 shown.columns = ["estimator", "median bias", "median abs. error", "SD of estimates", "RMSE",
@@ -162,7 +166,7 @@ for c in shown.columns[6:]:
 
 # %%
 show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {n_years} panels "
-           f"(true value {true_beta:g}).", "tbl-mc-summary")
+           f"(true value {true_beta:g}).", "tbl-mc-summary", save_dir=out_dir)
 
 # %% [markdown]
 # ```{glue:figure} fig_mc_estimates
@@ -242,7 +246,7 @@ inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "reje
 
 # %%
 show_table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects risk coefficient "
-           f"({n_reps} replications, {n_firms} clusters).", "tbl-mc-inference")
+           f"({n_reps} replications, {n_firms} clusters).", "tbl-mc-inference", save_dir=out_dir)
 
 # %% [markdown]
 # In the paper's model (firm effects only), normal critical values reject a
@@ -265,7 +269,9 @@ show_table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects r
 grid = mc.design_grid(n_reps_grid, firms_grid, years_grid, seed=seed_of(ss_grid), max_rows=grid_max_rows)
 grid.insert(3, "label", grid["estimator"].map(mc.ESTIMATOR_LABELS))
 grid.to_csv(out_dir / "montecarlo_grid.csv", index=False)
-glue("fig_mc_grid", to_image(mc.plot_design_grid(grid)), display=False)
+fig_grid = mc.plot_design_grid(grid)
+glue("fig_mc_grid", to_image(fig_grid), display=False)
+save_figure(fig_grid, out_dir, "fig-mc-grid")
 g = grid.set_index(["estimator", "n_firms", "n_years"])
 big, small, long_t, short_t = max(firms_grid), min(firms_grid), max(years_grid), min(years_grid)
 glue("mc_big_G", big, display=False)
@@ -364,7 +370,7 @@ dyn_shown["coverage"] = dyn_shown["coverage"].map(pct)
 
 # %%
 show_table(dyn_shown, f"Dynamic panel: within and Anderson-Hsiao estimates ({n_reps_extensions} replications "
-           "per design).", "tbl-mc-dynamic", digits=None)
+           "per design).", "tbl-mc-dynamic", digits=None, save_dir=out_dir)
 
 # %% [markdown]
 # With {glue:text}`mc_T` years the within estimate of rho has a median bias
@@ -397,7 +403,9 @@ glue("mc_thr_diff", float(t0["median slope difference"]), display=False)
 glue("mc_thr_naive_real", pct(t0["naive test rejects (threshold real)"]), display=False)
 glue("mc_thr_naive_null", pct(t0["naive test rejects (model linear)"]), display=False)
 glue("mc_thr_naive_null_200", pct(thr.iloc[-1]["naive test rejects (model linear)"]), display=False)
-glue("fig_mc_threshold", to_image(mc.plot_thresholds(thresholds, gamma_true, mc.THRESHOLD_CANDIDATES)), display=False)
+fig_threshold = mc.plot_thresholds(thresholds, gamma_true, mc.THRESHOLD_CANDIDATES)
+glue("fig_mc_threshold", to_image(fig_threshold), display=False)
+save_figure(fig_threshold, out_dir, "fig-mc-threshold")
 thr_shown = thr.rename(columns={"n_firms": "firms", "n_years": "years"})
 for c in thr_shown.columns[2:]:
     if "rejects" in c or "within" in c:
@@ -418,7 +426,7 @@ for c in thr_shown.columns[2:]:
 
 # %%
 show_table(thr_shown, f"Threshold model: locating the threshold and testing equal slopes "
-           f"({n_reps_extensions} replications per design).", "tbl-mc-threshold")
+           f"({n_reps_extensions} replications per design).", "tbl-mc-threshold", save_dir=out_dir)
 
 # %% [markdown]
 # ```{glue:figure} fig_mc_threshold

@@ -23,9 +23,10 @@
 #
 # - **Inputs:** the panel (`panel_path`); the paper's printed coefficients
 #   (`esgrisk.published`).
-# - **Outputs:** {numref}`tbl-evidence-estimates` and the evidence labels of
-#   this page; nothing is written to `results_dir` (the estimation chapters
-#   write the models).
+# - **Outputs:** {numref}`tbl-evidence-estimates` (also as
+#   `tables/tbl-evidence-estimates.csv` in `results_dir`) and the evidence
+#   labels of this page; no model results (the estimation chapters write the
+#   models).
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/09_conclusions.py`, then
 #   `papermill notebooks/09_conclusions.ipynb out.ipynb -p panel_path my_panel.csv`.
 
@@ -48,6 +49,9 @@ from esgrisk import estimate as est
 from esgrisk import published
 from esgrisk.paths import SIMULATED_PANEL, resolve
 from esgrisk.tables import show_table
+
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 ALPHA = 0.05      # significance level of the verdicts
 WEAK_F = 10.0     # rule-of-thumb first-stage F below which an instrument counts as weak
@@ -98,11 +102,8 @@ estimates = pd.DataFrame([
      "this panel": system.gamma, "p (t, G-1)": system.record["pvalues"]["risk_events.esg"],
      "first-stage F": float("nan"), "verdict": h3_verdict},
 ])
-formats = {"paper": "{:g}", "this panel": "{:.3f}", "p (t, G-1)": "{:.3f}", "first-stage F": "{:.2f}"}
-shown = estimates.assign(**{
-    col: estimates[col].map(lambda v, f=fmt: "" if pd.isna(v) else f.format(v))
-    for col, fmt in formats.items()
-})
+# decimals shown; the paper's numbers as printed (shortest form)
+digits = {"paper": None, "this panel": 3, "p (t, G-1)": 3, "first-stage F": 2}
 unstable = loop["share_unstable"]
 loop_sentence = (
     f"In {100 * unstable:.0f} % of parametric draws of the two system coefficients the "
@@ -137,8 +138,9 @@ glue("weak_f", WEAK_F, display=False)
 # {glue:text}`weak_f:.0f` is treated as weak {cite:p}`stock2005testing`.
 
 # %% tags=["hide-input"]
-show_table(shown, "The paper's coefficients (from `data/published`) and the book's estimates "
-           "on the panel used for this page.", "tbl-evidence-estimates")
+show_table(estimates, "The paper's coefficients (from `data/published`) and the book's estimates "
+           "on the panel used for this page.", "tbl-evidence-estimates", digits=digits,
+           save_dir=out_dir)
 
 # %% [markdown]
 # On this panel the verdicts are: H1 {glue:text}`h1_verdict`; H2

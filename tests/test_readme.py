@@ -3,10 +3,13 @@
 Tables are named in the chapter sources as string literals passed to
 ``esgrisk.tables.show_table`` / ``myst_table`` (``"tbl-..."``), figures with
 ``:name: fig-...`` in a ``{glue:figure}`` directive. Each must have exactly one
-row in the README's table naming its chapter, and no row may name a label that
-no chapter defines. Whether the output files exist after a build is not
-checked here (that needs the build); only that each named file is written by
-that chapter's source.
+row in the README's table naming its chapter and its own output file
+(``results/tables/<tbl-name>.csv`` or ``results/figures/<fig-name>.png``), and
+no row may name a label that no chapter defines. Statically, each named file
+must be mentioned by that chapter's source; after a build (whenever
+``results/`` exists, and always under ``ESGRISK_STRICT=1``, which ``make test``
+sets) every named file must exist in ``results/`` and every table or figure
+file there must be named by a row.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import missing
 
-from esgrisk.paths import ROOT
+from esgrisk.paths import RESULTS, ROOT
 
 README = ROOT / "README.md"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
@@ -29,6 +33,7 @@ TABLE_DEF = re.compile(rf"""["'](tbl-{_LABEL})["']|^#\s*:name:\s*(tbl-{_LABEL})\
 TABLE_ANY = re.compile(rf"\btbl-{_LABEL}")
 TABLE_DYNAMIC = re.compile(r"""tbl-[A-Za-z0-9_-]*\{""")
 CHAPTER = re.compile(r"`?(notebooks/[0-9]{2}_\w+\.py)`?")
+OUTPUT_FILE = re.compile(r"`results/([\w.-]+(?:/[\w.-]+)*)`")
 
 
 def _rel(path: Path) -> str:
@@ -73,6 +78,16 @@ def _label_of(cell: str) -> str:
     m = re.fullmatch(rf"`?((?:tbl|fig)-{_LABEL})`?", cell)
     assert m, f"README row label {cell!r} is not a single `tbl-...` or `fig-...` label"
     return m.group(1)
+
+
+def _named_files(row: dict[str, str]) -> list[str]:
+    """The files under ``results/`` a row names, relative to ``results/`` (e.g. ``tables/tbl-x.csv``)."""
+    return OUTPUT_FILE.findall(row["output file(s)"])
+
+
+def _own_file(label: str) -> str:
+    """Where a chapter writes the table or figure ``label`` (relative to ``results/``)."""
+    return f"tables/{label}.csv" if label.startswith("tbl-") else f"figures/{label}.png"
 
 
 def test_sources_define_tables_and_figures():
@@ -135,10 +150,45 @@ def test_readme_rows_are_complete():
         assert row["output file(s)"], f"{label}: empty 'output file(s)'"
 
 
+def test_every_row_names_its_own_table_or_figure_file():
+    """AEA-style mapping: each table and figure of the book is a file of the replication package."""
+    problems = []
+    for row in _rows():
+        label = _label_of(row["table/figure"])
+        if _own_file(label) not in _named_files(row):
+            problems.append(f"{label}: the output column does not name `results/{_own_file(label)}`")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("row", _rows() if README.exists() else [], ids=lambda r: r["table/figure"])
 def test_named_output_files_are_written_by_their_chapter(row):
-    """Static check only: the file's stem occurs in the chapter source (no build needed)."""
+    """Static check only: the file's stem (the label, for tables/ and figures/) occurs in the chapter source."""
     source = (ROOT / CHAPTER.fullmatch(row["chapter"]).group(1)).read_text(encoding="utf-8")
-    for name in re.findall(r"`results/([\w.-]+)`", row["output file(s)"]):
-        stem = name.rsplit(".", 1)[0]
+    for name in _named_files(row):
+        stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         assert stem in source, f"{row['table/figure']}: {row['chapter']} never mentions {name}"
+
+
+def _require_results() -> None:
+    if not RESULTS.is_dir():
+        missing(f"{RESULTS} does not exist: run `make notebooks` (make test does it first)")
+
+
+def test_every_named_output_file_exists_after_a_build():
+    _require_results()
+    named = sorted({name for row in _rows() for name in _named_files(row)})
+    absent = [f"results/{name}" for name in named if not (RESULTS / name).is_file()]
+    assert not absent, ("README.md names output files that the build did not write "
+                        f"(run `make notebooks`): {absent}")
+
+
+def test_every_table_and_figure_file_is_listed():
+    """No orphan: each file in results/tables and results/figures is a row of the README."""
+    _require_results()
+    named = {name for row in _rows() for name in _named_files(row)}
+    found = sorted(p.relative_to(RESULTS).as_posix()
+                   for folder in ("tables", "figures") if (RESULTS / folder).is_dir()
+                   for p in (RESULTS / folder).iterdir() if p.is_file())
+    orphans = [f"results/{name}" for name in found if name not in named]
+    assert not orphans, ("files in results/ that README.md does not list (a renamed table or figure "
+                         f"leaves its old file behind: `make clean` removes it): {orphans}")

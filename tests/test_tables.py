@@ -130,3 +130,59 @@ def test_show_table_displays_one_markdown_output(monkeypatch):
 def test_show_table_refuses_a_bad_name():
     with pytest.raises(ValueError, match="tbl-"):
         tb.show_table(pd.DataFrame({"a": [1]}), "Cap", "fig-one")
+
+
+# --- CSV copies of the tables (replication package) ---
+
+def test_table_csv_is_unformatted_full_precision_with_unix_newlines():
+    frame = pd.DataFrame({"name": ["a", "b"], "x": [0.123456789012345, np.nan], "n": [1, 2]})
+    text = tb.table_csv(frame)
+    assert text == "name,x,n\na,0.123456789,1\nb,,2\n"
+    assert "\r" not in text
+
+
+def test_table_csv_index_and_multiindex_columns():
+    frame = pd.DataFrame([[1.5, -2.25]], index=pd.Index(["risk_events"], name="variable"),
+                         columns=pd.MultiIndex.from_tuples([("paper", "coef"), ("book", "coef")]))
+    assert tb.table_csv(frame, index=True) == "variable,paper coef,book coef\nrisk_events,1.5,-2.25\n"
+    assert tb.table_csv(frame) == "paper coef,book coef\n1.5,-2.25\n"
+
+
+def test_show_table_with_save_dir_writes_the_csv_and_returns_nothing(monkeypatch, tmp_path):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    frame = pd.DataFrame({"stat": [1 / 3, 2e-12]}, index=pd.Index(["F", "p"], name="test"))
+    result = tb.show_table(frame, "Cap", "tbl-two", digits=2, index=True, save_dir=tmp_path)
+    assert result is None and len(shown) == 1
+    assert "| F | 0.33 |" in shown[0].data  # the display still rounds
+    path = tmp_path / "tables" / "tbl-two.csv"
+    first = path.read_bytes()
+    assert first == b"test,stat\nF,0.3333333333\np,2e-12\n"
+    read = pd.read_csv(path, index_col="test")
+    assert read["stat"].tolist() == pytest.approx(frame["stat"].tolist(), rel=1e-9)
+    tb.show_table(frame, "Cap", "tbl-two", digits=2, index=True, save_dir=tmp_path)
+    assert path.read_bytes() == first, "a second save must write the same bytes"
+
+
+def test_show_table_without_save_dir_writes_nothing(monkeypatch, tmp_path):
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj: None)
+    monkeypatch.chdir(tmp_path)
+    tb.show_table(pd.DataFrame({"a": [1]}), "Cap", "tbl-none")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_table_refuses_a_bad_name_before_writing(tmp_path):
+    with pytest.raises(ValueError, match="tbl-"):
+        tb.save_table(pd.DataFrame({"a": [1]}), tmp_path, "fig-one")
+    with pytest.raises(ValueError, match="tbl-"):
+        tb.show_table(pd.DataFrame({"a": [1]}), "Cap", "fig-one", save_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_table_csv_formats_floats_in_mixed_columns_like_float_columns():
+    frame = pd.DataFrame({"est": {"coefficient": 1 / 3, "AR set": "[-1.00, 2.00]", "F": np.nan}})
+    assert tb.table_csv(frame, index=True) == ",est\ncoefficient,0.3333333333\nAR set,\"[-1.00, 2.00]\"\nF,\n"

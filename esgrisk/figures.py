@@ -1,0 +1,48 @@
+"""Figures of the book as files of the replication package.
+
+The chapters show their figures by gluing a PNG (``esgrisk.descriptive.figure_image``,
+``esgrisk.diagram.to_image``) or a matplotlib figure and placing it with a
+``{glue:figure}`` directive named ``fig-...``. :func:`save_figure` writes the
+same figure to ``<results_dir>/figures/<fig-name>.png``, so every numbered
+figure of the book is also a file (``README.md`` lists them; the display in the
+book is unchanged).
+
+The PNG is deterministic: a fixed resolution (:data:`FIGURE_DPI`), a tight
+bounding box, and no ``Software`` entry in the PNG metadata (matplotlib writes
+no date into PNGs), so re-running a chapter on the same data writes the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from esgrisk.paths import resolve
+
+__all__ = ["FIGURE_DPI", "save_figure"]
+
+#: Resolution of the saved PNG files (dots per inch).
+FIGURE_DPI = 150
+
+#: A figure name: ``fig-`` then letters, digits, ``-`` or ``_`` (a Sphinx label).
+NAME_PATTERN = re.compile(r"^fig-[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def save_figure(fig: Figure, save_dir: str | Path, name: str, dpi: int = FIGURE_DPI) -> Path:
+    """Write ``fig`` to ``save_dir/figures/<name>.png`` and return the path.
+
+    ``name`` is the figure's label in the book (``fig-...``); a relative
+    ``save_dir`` is read from the project root (:func:`esgrisk.paths.resolve`).
+    The folder is created if missing. Works for bare :class:`~matplotlib.figure.Figure`
+    objects and pyplot figures alike, also after ``plt.close(fig)``.
+    """
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"figure name {name!r} must look like 'fig-something' "
+                         "(letters, digits, '-' or '_' after 'fig-')")
+    path = resolve(save_dir) / "figures" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return path
