@@ -110,13 +110,16 @@ def p_consistent(t_printed: float, p_printed: float, df: float | None,
     return _overlap(p_range(t_printed, df, dec_t), (max(lo, 0.0), hi))
 
 
+DF_GRID = range(1, 2001)  # degrees of freedom searched for one that reproduces a printed p
+
+
 def consistent_df(t_printed: float, p_printed: float, dec_t: int = 2, dec_p: int = 3,
-                  df_grid: Iterable[int] = range(1, 2001)) -> list[int]:
+                  df_grid: Iterable[int] = DF_GRID) -> list[int]:
     """The degrees of freedom in ``df_grid`` whose t distribution reproduces the printed p."""
     return [int(d) for d in df_grid if p_consistent(t_printed, p_printed, d, dec_t, dec_p)]
 
 
-def describe_df_set(dfs: Sequence[int], normal_ok: bool, grid_max: int = 2000) -> str:
+def describe_df_set(dfs: Sequence[int], normal_ok: bool, grid_max: int = DF_GRID.stop - 1) -> str:
     """Human-readable summary of :func:`consistent_df` output, e.g. ``"df >= 180"``."""
     if not dfs:
         return "normal only" if normal_ok else "none"
@@ -382,7 +385,7 @@ def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
 
 
 def common_df(table2: pd.DataFrame, dec_t: int = 2, dec_p: int = 3,
-              df_grid: Iterable[int] = range(1, 2001)) -> dict[str, object]:
+              df_grid: Iterable[int] = DF_GRID) -> dict[str, object]:
     """Degrees of freedom (and the normal) that reproduce *every* printed p-value at once.
 
     ``table2`` needs columns ``t`` and ``p``. Returns the common df set, whether
@@ -485,7 +488,7 @@ def audit(table1: pd.DataFrame, table2: pd.DataFrame, twosls: pd.DataFrame,
     n_t11 = int(slopes[f"matches {label_t11}"].sum())
     size_row = pvals.set_index("variable").loc["log_assets"]
     findings = [
-        Finding("t = coefficient / SE (Table 2, 6 rows)",
+        Finding(f"t = coefficient / SE (Table 2, {len(t_checks)} rows)",
                 "each printed t within rounding of coef/SE",
                 f"{int(t_checks['consistent'].sum())} of {len(t_checks)} rows agree",
                 CONSISTENT if t_checks["consistent"].all() else INCONSISTENT),
@@ -500,7 +503,10 @@ def audit(table1: pd.DataFrame, table2: pd.DataFrame, twosls: pd.DataFrame,
                 CONSISTENT if n_t11 == len(slopes) else INCONSISTENT),
         Finding("one reference distribution for all p-values",
                 "some t(df) or the normal reproduces every row",
-                "no df in 1-2000 does; firm size needs " + size_row["df reproducing p"]
+                (f"{describe_df_set(common['common_df'], common['normal_all'])} does"
+                 if common["common_df"] or common["normal_all"] else
+                 f"no df in {DF_GRID.start}-{DF_GRID.stop - 1} does")
+                + "; firm size needs " + size_row["df reproducing p"]
                 + f", at most {firms * years} firm-years exist",
                 CONSISTENT if common["common_df"] or common["normal_all"] else INCONSISTENT),
         Finding("regulation coefficient: text vs Table 2",
