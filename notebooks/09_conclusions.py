@@ -46,15 +46,13 @@ from myst_nb import glue
 
 from esgrisk import bidirectional as bi
 from esgrisk import estimate as est
+from esgrisk import evidence as ev
 from esgrisk import published
 from esgrisk.paths import SIMULATED_PANEL, resolve
 from esgrisk.tables import show_table
 
 out_dir = resolve(results_dir)
 out_dir.mkdir(parents=True, exist_ok=True)
-
-ALPHA = 0.05      # significance level of the verdicts
-WEAK_F = 10.0     # rule-of-thumb first-stage F below which an instrument counts as weak
 
 h1 = est.fit_fe_iv_risk(panel)                       # risk -> ESG, region_incidents as instrument
 h1_f = h1.extra["first_stage"]["risk_events"]["partial_f"]
@@ -66,26 +64,11 @@ loop = bi.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
 reflection = bi.reflection_check(panel)
 
 
-def verdict(coef: float, pvalue: float, first_f: float) -> str:
-    """Plain-language verdict on one instrumented arrow (hypothesised sign: negative)."""
-    if first_f < WEAK_F:
-        return "not established: weak instrument"
-    if pvalue < ALPHA:
-        return "negative, significant" if coef < 0 else "positive, significant (against the hypothesis)"
-    return "not significant"
-
-
-h1_verdict = verdict(float(h1.params["risk_events"]), float(h1.pvalues["risk_events"]), h1_f)
-h2_verdict = verdict(h2.coef, h2.pvalue, h2_f)
+h1_verdict = ev.arrow_verdict(float(h1.params["risk_events"]), float(h1.pvalues["risk_events"]), h1_f)
+h2_verdict = ev.arrow_verdict(h2.coef, h2.pvalue, h2_f)
 if not h2_ar.bounded:
     h2_verdict += "; robust confidence set unbounded"
-both = h1_verdict.startswith("negative") and h2_verdict.startswith("negative")
-if both:
-    h3_verdict = "both arrows detected"
-elif h2_f < WEAK_F:
-    h3_verdict = "not established: the ESG -> risk arrow rests on the same weak instrument"
-else:
-    h3_verdict = "not established: at least one arrow not detected"
+h3_verdict = ev.loop_verdict(h1_verdict, h2_verdict, h2_f)
 
 paper_h1 = published.table2().loc["risk_events", "coef"]
 paper = published.twosls()
@@ -104,14 +87,7 @@ estimates = pd.DataFrame([
 ])
 # decimals shown; the paper's numbers as printed (shortest form)
 digits = {"paper": None, "this panel": 3, "p (t, G-1)": 3, "first-stage F": 2}
-unstable = loop["share_unstable"]
-loop_sentence = (
-    f"In {100 * unstable:.0f} % of parametric draws of the two system coefficients the "
-    "feedback loop is not stable, so the data cannot say whether it damps or amplifies shocks"
-    if unstable > ALPHA else
-    f"The feedback loop is stable in {100 * (1 - unstable):.0f} % of parametric draws of the "
-    "two system coefficients"
-)
+loop_sentence = ev.loop_stability_sentence(loop["share_unstable"])
 
 is_default = resolve(panel_path) == SIMULATED_PANEL
 glue("panel_kind", "the book's calibrated simulation" if is_default else "the panel you supplied",
@@ -124,7 +100,7 @@ glue("h2_first_f", h2_f, display=False)
 glue("h2_ar_set", h2_ar.describe(), display=False)
 glue("loop_sentence", loop_sentence, display=False)
 glue("year_share_loo_pct", 100 * reflection["year_share_loo"], display=False)
-glue("weak_f", WEAK_F, display=False)
+glue("weak_f", ev.WEAK_F, display=False)
 
 # %% [markdown]
 # ## What the book's estimates say on this panel
