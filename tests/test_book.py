@@ -63,3 +63,14 @@ def test_status_page_shows_commit_and_versions():
     html = (paths.BUILD_HTML / "executed" / "11_reproducibility.html").read_text(encoding="utf-8")
     assert re.search(r"\b[0-9a-f]{40}\b", html), "no commit hash on the status page"
     assert "linearmodels" in html and "papermill" in html
+
+
+def test_the_book_ships_every_result_file_and_a_zip_of_them():
+    import zipfile
+    shipped = paths.BUILD_HTML / "results"
+    produced = sorted(p.relative_to(paths.RESULTS).as_posix() for p in paths.RESULTS.rglob("*") if p.is_file())
+    assert any(name.startswith("tables/") for name in produced) and any(n.startswith("figures/") for n in produced)
+    assert sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()) == produced
+    with zipfile.ZipFile(paths.BUILD_HTML / "results.zip") as archive:
+        assert sorted(archive.namelist()) == [f"results/{name}" for name in produced]
+        assert archive.read("results/fe_entity.json") == (paths.RESULTS / "fe_entity.json").read_bytes()

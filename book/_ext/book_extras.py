@@ -109,11 +109,13 @@ def _drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict, do
 
 
 def publish_results(results: Path, out: Path) -> None:
-    """Ship the machine-readable results with the book: ``results/*.json`` and ``results.zip``.
+    """Ship the replication outputs with the book: ``results/**`` and ``results.zip``.
+
+    Model results (``*.json``), chapter CSV files, ``tables/*.csv`` and ``figures/*.png``.
 
     Reviewers download them to compare a fresh run with ``scripts/diff_results.py``.
     """
-    files = sorted(results.glob("*.json")) if results.is_dir() else []
+    files = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
     target = out / "results"
     if target.exists():
         shutil.rmtree(target)
@@ -123,9 +125,11 @@ def publish_results(results: Path, out: Path) -> None:
     target.mkdir(parents=True)
     with zipfile.ZipFile(out / "results.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            shutil.copy2(path, target / path.name)
+            relative = path.relative_to(results).as_posix()
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / relative)
             # fixed timestamps: the archive depends only on the results
-            info = zipfile.ZipInfo(f"results/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(f"results/{relative}", date_time=(2020, 1, 1, 0, 0, 0))
             archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
 
 
