@@ -4,12 +4,14 @@ Run with ``make bench`` (not part of the tests: timings on shared machines are
 noisy). Steps: a fresh install of the pinned environment into a temporary
 venv (``--skip-install`` to leave it out), data generation, each chapter
 (all executed, ``--jobs`` at a time), the HTML build from an empty build
-folder, and finally a whole ``make book`` with nothing changed.
+folder; then a whole ``make book`` from nothing generated (cold) and a whole
+``make book`` with nothing changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,15 +53,20 @@ def main() -> None:
     rows.append((f"notebooks: all chapters, {args.jobs} at a time (wall clock)", notebooks_wall))
     shutil.rmtree(paths.ROOT / "_build", ignore_errors=True)
     rows.append(("html: jupyter-book build from scratch", pipeline.build_html(force=True, out=open("/dev/null", "w"))))
-    cold = sum(seconds for label, seconds in rows if label.split(":")[0] in ("data", "notebooks", "html"))
-    rows.append(("COLD make book (data + notebooks + html, environment present)", cold))
+    for generated in ("_build", "executed", "results"):
+        shutil.rmtree(paths.ROOT / generated, ignore_errors=True)
+    rows.append(("COLD make book (whole make run; venv present, _build/executed/results deleted)",
+                 timed(["make", "book"], capture_output=True)))
     rows.append(("NO-CHANGE make book (whole make run)", timed(["make", "book"], capture_output=True)))
 
     width = max(len(label) for label, _ in rows)
     print(f"{'step':<{width}}  seconds")
     for label, seconds in rows:
         print(f"{label:<{width}}  {seconds:7.1f}")
-    print(f"\nmachine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
+    # ru_maxrss of reaped descendants: the largest resident set of any one process (kernels included), in KiB
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\npeak memory of any single process (kernel, worker or build): {peak_mib:.0f} MiB")
+    print(f"machine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
           f"Python {sys.version.split()[0]}; budgets: cold <= 90 s, no-change <= 5 s")
 
 
