@@ -30,6 +30,17 @@ def run_times(run_log: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "seconds", "executed_at (UTC)", "parameters"])
 
 
+def run_time_summary(times: pd.DataFrame) -> str:
+    """One sentence on the chapters' execution times (a table from :func:`run_times`), empty log included."""
+    if times.empty:
+        return "No other chapter has been executed yet in this folder."
+    total = float(times["seconds"].sum())
+    slowest = times.loc[times["seconds"].idxmax()]
+    share = 100 * float(slowest["seconds"]) / total if total > 0 else 0.0
+    return (f"{len(times)} chapters; their last executions took {total:.1f} seconds of execution in "
+            f"total, of which {share:.0f} % in the slowest, {slowest['chapter']}.")
+
+
 def pinned_requirements(path: Path = paths.ROOT / "requirements.txt") -> dict[str, str]:
     """``name -> pinned version`` from a requirements file of ``name==version`` lines."""
     pins = {}

@@ -223,10 +223,10 @@ glue("n_shown", min(max_firms, n_firms), display=False)
 # shown.
 # ```
 #
-# The small multiples show the level differences between firms that dominate
-# Table 1 and, inside each panel, the year-to-year movements that the
-# fixed-effects and instrumental-variable estimates in later chapters work
-# with.
+# The small multiples show the level differences between firms (the between
+# part of section 3.2) and, inside each panel, the year-to-year movements (the
+# within part) that the fixed-effects and instrumental-variable estimates in
+# later chapters work with.
 
 # %% tags=["hide-input"]
 fig_scatter = ds.plot_scatter_within(panel, max_firms=max_firms)

@@ -53,6 +53,7 @@ from myst_nb import glue
 
 from esgrisk import estimate as est
 from esgrisk import published
+from esgrisk.descriptive import variance_shares
 from esgrisk.figures import save_figure
 from esgrisk.paths import resolve
 from esgrisk.results import write_result
@@ -221,6 +222,7 @@ glue("durbin_stat", float(endog["durbin"]["stat"]), display=False)
 glue("durbin_p", float(endog["durbin"]["pvalue"]), display=False)
 glue("cf_t", float(endog["control_function_clustered"]["t"]), display=False)
 glue("cf_p", float(endog["control_function_clustered"]["pvalue"]), display=False)
+se_ratio_iv = beta_se("fe_iv_risk") / beta_se("fe_entity")
 rejects = [name for name, test in (("Wu-Hausman", endog["wu_hausman"]), ("Durbin", endog["durbin"]),
                                    ("control-function", endog["control_function_clustered"]))
            if test["pvalue"] < 0.05]
@@ -228,8 +230,9 @@ glue("endog_verdict", Markdown(
     f"At the 5 % level the {', '.join(rejects)} test(s) reject exogeneity on this panel."
     if rejects else
     "On this panel none of the three tests rejects exogeneity at the 5 % level. That does "
-    "not show that risk events are exogenous: with few firms the tests have little power, "
-    "and the IV estimate is much less precise than the fixed-effects one."), display=False)
+    "not show that risk events are exogenous: with few firms the tests have little power "
+    f"(here the IV standard error is {se_ratio_iv:.1f} times the fixed-effects one)."),
+    display=False)
 for model_id in ("fe_entity", "fe_iv_risk", "fe_iv_twoway"):
     glue(f"zdist_{model_id}", abs(beta(model_id) - true_beta) / beta_se(model_id), display=False)
 
@@ -317,6 +320,25 @@ def coefficient_plot(fits, true_value):
 
 
 fig = coefficient_plot(fits, true_beta)
+
+if se_ratio_iv > 1:
+    iv_precision = (f"With {n_firms} firms it is also less precise: on this panel its standard error is "
+                    f"{se_ratio_iv:.1f} times that of the fixed-effects slope.")
+else:
+    iv_precision = (f"On this panel its standard error is no larger than that of the fixed-effects slope "
+                    f"({se_ratio_iv:.2f} times), unusual for an IV estimate.")
+glue("iv_precision", iv_precision, display=False)
+size_within = float(variance_shares(panel, "log_assets")["within_share"])
+size_se_ratio = (float(records["fe_entity"]["std_errors"]["log_assets"])
+                 / float(records["pooled_ols"]["std_errors"]["log_assets"]))
+glue("size_note",
+     f"Only {100 * size_within:.1f} % of the variance of size lies within firms on this panel, so its "
+     "coefficient rests on little information in every fixed-effects model (its standard error in the "
+     f"firm fixed-effects model is {size_se_ratio:.1f} times that of pooled OLS)."
+     if size_within < 0.1 else
+     f"On this panel {100 * size_within:.1f} % of the variance of size lies within firms, which the "
+     "fixed-effects models can use (its standard error in the firm fixed-effects model is "
+     f"{size_se_ratio:.1f} times that of pooled OLS).", display=False)
 glue("fig_fe_coefficients", fig, display=False)
 save_figure(fig, out_dir, "fig-fe-coefficients")
 plt.close(fig)
@@ -336,15 +358,16 @@ plt.close(fig)
 # ## 4.4 What the estimates say, and why they differ
 #
 # The default panel was generated with a true effect of risk events on ESG of
-# {glue:text}`true_beta:.2f`, so each estimator can be judged against it.
-# Differences from the truth on this panel: pooled OLS
+# {glue:text}`true_beta:.2f`, so on that panel each estimator can be judged
+# against it (on any other panel the value is only a reference point).
+# Differences from that value on this panel: pooled OLS
 # {glue:text}`bias_pooled_ols:+.3f`, firm fixed effects
 # {glue:text}`bias_fe_entity:+.3f`, two-way fixed effects
 # {glue:text}`bias_fe_twoway:+.3f`, fixed-effects IV
 # {glue:text}`bias_fe_iv_risk:+.3f`, fixed-effects IV with year effects
 # {glue:text}`bias_fe_iv_twoway:+.3f`. Measured in each model's own standard
 # errors, the firm fixed-effects estimate lies {glue:text}`zdist_fe_entity:.1f`
-# SEs from the truth, the fixed-effects IV {glue:text}`zdist_fe_iv_risk:.1f` and
+# SEs from it, the fixed-effects IV {glue:text}`zdist_fe_iv_risk:.1f` and
 # the IV with year effects {glue:text}`zdist_fe_iv_twoway:.1f`.
 #
 # - **Pooled OLS** compares firms with each other. The simulation assumes that
@@ -364,9 +387,8 @@ plt.close(fig)
 #   incidents cause. Incidents in a firm's region affect its ESG score only
 #   through its own risk events (the exclusion restriction, true by
 #   construction in the simulation and an assumption with real data), so the
-#   IV slope is consistent. With {glue:text}`n_firms` firms it is also noisier
-#   than the fixed-effects slope, and the incidents vary only by region and
-#   year. The year-level shifter of ESG in the simulation stays in the error of
+#   IV slope is consistent. {glue:text}`iv_precision` The incidents vary only
+#   by region and year. The year-level shifter of ESG in the simulation stays in the error of
 #   the firm-effects-only model and can be correlated by chance with the year
 #   pattern of incidents; adding year effects (`fe_iv_twoway`) removes it,
 #   which is why that variant is shown too. The validation tests
@@ -379,9 +401,7 @@ plt.close(fig)
 #   has a common upward trend) pick it up. Their coefficients in the
 #   firm-effects-only models, the paper's specification included, can
 #   therefore be biased, whereas the two-way models remove that shift (and
-#   cannot estimate regressors that vary only by year). Size hardly changes
-#   within a firm over six years, so its coefficient is imprecise in every
-#   fixed-effects model.
+#   cannot estimate regressors that vary only by year). {glue:text}`size_note`
 #
 # None of this can be checked with the paper's data, which are not available.
 # What the simulation shows is that the paper's design can recover the effect

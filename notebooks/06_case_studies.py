@@ -51,9 +51,26 @@ glue("n_firms", incidents["firm"].nunique(), display=False)
 glue("first_year", int(incidents["date"].dt.year.min()), display=False)
 glue("last_year", int(incidents["date"].dt.year.max()), display=False)
 REGULATORY = ("privacy_fine", "privacy_settlement", "antitrust", "regulatory", "court_ruling")
-glue("n_regulatory", int(incidents["type"].isin(REGULATORY).sum()), display=False)
-glue("n_breach", int((incidents["type"] == "breach").sum()), display=False)
 glue("n_rating", int((incidents["type"] == "esg_rating").sum()), display=False)
+# the sample firms the paper names (see the book's introduction)
+PAPER_NAMED = ("Alibaba", "JD.com", "Pinduoduo", "Amazon", "eBay")
+firms_in_file = sorted(incidents["firm"].unique(), key=str.lower)
+named = [f for f in firms_in_file if f in PAPER_NAMED]
+others = [f for f in firms_in_file if f not in PAPER_NAMED]
+glue("n_named", len(named), display=False)
+glue("named_firms", ", ".join(named) or "none", display=False)
+glue("other_firms", ", ".join(others) or "none", display=False)
+per_firm = incidents["firm"].value_counts()
+glue("max_per_firm", int(per_firm.max()), display=False)
+glue("span_years", int(incidents["date"].dt.year.max() - incidents["date"].dt.year.min() + 1), display=False)
+n_reg, n_breach = int(incidents["type"].isin(REGULATORY).sum()), int((incidents["type"] == "breach").sum())
+glue("route_sentence", Markdown(
+    f"Second, {n_reg} of the events are **regulatory or court outcomes** (fines, settlements, "
+    f"reviews, rulings), against {n_breach} breaches"
+    + (": the route from a security problem to a firm's governance record usually runs through a "
+       "regulator." if n_reg > n_breach else
+       "; in this file regulatory outcomes do not outnumber the breaches themselves.")),
+    display=False)
 glue("paper_mean_risk", published.table1().loc["risk_events", "printed"].split(" | ")[0],
      display=False)
 for row in incidents.itertuples(index=False):
@@ -66,9 +83,9 @@ for row in incidents.itertuples(index=False):
 #
 # The file read here ({glue:text}`incidents_file`) lists {glue:text}`n_events`
 # events of {glue:text}`n_firms` firms between {glue:text}`first_year` and
-# {glue:text}`last_year`. Five of the firms (Alibaba, JD, Pinduoduo, Amazon
-# and eBay) are the ones the paper names in its sample; Didi and Hot Topic are
-# not in it, but the companion paper on platforms' security duty uses both
+# {glue:text}`last_year`. Of these firms, {glue:text}`n_named` ({glue:text}`named_firms`)
+# are ones the paper names in its sample; the others ({glue:text}`other_firms`)
+# are not in it, but the companion paper on platforms' security duty uses them
 # {cite:p}`platformduty_nd`.
 #
 # ```{glue:figure} fig_timeline
@@ -104,15 +121,13 @@ show_table(incidents.pivot_table(index="firm", columns="type", values="event_id"
 
 # %% [markdown]
 # Three things stand out before any single case. First, the record is
-# **sparse**: a handful of documented events per firm over a decade, against
-# the mean of {glue:text}`paper_mean_risk` security-risk events per firm-year
-# that the paper's Table 1 reports (chapter {doc}`07_audit` examines that
+# **sparse**: at most {glue:text}`max_per_firm` documented events per firm over
+# {glue:text}`span_years` calendar years, against the mean of
+# {glue:text}`paper_mean_risk` security-risk events per firm-year that the
+# paper's Table 1 reports (chapter {doc}`07_audit` examines that
 # number). Counting events in
 # a way that could rebuild `risk_events` would need the paper's own event
-# list, which was not published. Second, {glue:text}`n_regulatory` of the
-# events are **regulatory or court outcomes** (fines, settlements, reviews,
-# rulings), against {glue:text}`n_breach` breaches: the route from a security
-# problem to a firm's governance record usually runs through a regulator.
+# list, which was not published. {glue:md}`route_sentence`
 # Third, documented **ESG-rating** events are rare: {glue:text}`n_rating`
 # rating facts in the whole file, and none can be tied to a data incident.
 #
@@ -194,7 +209,7 @@ show_table(incidents.pivot_table(index="firm", columns="type", values="event_id"
 #
 # ## JD.com: an old leak and the Green Stream initiative
 #
-# **What happened.** In December 2016 a 12 GB package of JD user data was
+# **What happened.** In December 2016 a {glue:text}`amount_E02` package of JD user data was
 # offered for sale; JD traced it to a Struts2 vulnerability from 2013 (E02)
 # {cite:p}`jd2016dataleak_caixin`. No confirmed JD data-security incident in
 # 2018-2023 could be found, nor could the absence of one be confirmed. In June
@@ -305,8 +320,10 @@ show_table(incidents.pivot_table(index="firm", columns="type", values="event_id"
 #
 # - **No documented rating reaction to a data incident of an e-commerce firm
 #   was found.** The paper says an unnamed social e-commerce platform's MSCI
-#   rating fell sharply after a data leak and that it lost more than ten
-#   billion dollars of market value within a week {cite:p}`zhang2025security`;
+#   rating fell sharply after a data leak and that it lost "more than ten
+#   billion US dollars" (超百亿美元) of market value within a week
+#   {cite:p}`zhang2025security` (a quotation of the paper's text, not a number
+#   this book computes);
 #   no source could be found for either claim, and no MSCI downgrade of any
 #   e-commerce firm after a data incident could be found. These claims are
 #   **unconfirmed**.

@@ -287,6 +287,14 @@ sh = shares.set_index("variable")
 glue("au_share_size_within", float(sh.loc["log_assets", "within firm"]), display=False)
 glue("au_share_reg_within", float(sh.loc["reg_strength", "within firm"]), display=False)
 glue("au_share_cr4_year", float(sh.loc["cr4", "within year"]), display=False)
+little = max(float(sh.loc["log_assets", "within firm"]), float(sh.loc["reg_strength", "within firm"])) < 0.1
+glue("au_fe_note", "Their coefficients therefore rest on very little variation." if little else
+     "With firm effects their coefficients rest on that part of the variation only.", display=False)
+cr4_share = float(sh.loc["cr4", "within year"])
+glue("au_cr4_note", f"in this panel its share of variance within a year is {cr4_share:.3f}"
+     if cr4_share < 1e-12 else
+     f"in this panel, though, {cr4_share:.3f} of its variance lies within years, so the panel's cr4 "
+     "is not a pure industry series", display=False)
 glue("au_iv_distinct", industry["distinct_values_inclusive"], display=False)
 glue("au_iv_corr", industry["within_year_corr_loo_own"], display=False)
 glue("au_iv_gap", f"{industry['iv_minus_ols']:.1e}", display=False)
@@ -302,10 +310,10 @@ show_table(shares, "Share of each variable's variance left after removing firm m
 # **Fixed effects.** Firm effects keep only changes within a firm over time.
 # In this panel that leaves {glue:text}`au_share_size_within:.3f` of the
 # variance of firm size and {glue:text}`au_share_reg_within:.3f` of regulatory
-# strength, so their coefficients rest on very little variation. CR4, the
+# strength. {glue:text}`au_fe_note` CR4, the
 # concentration of the one industry all firms belong to, is the same for every
-# firm in a year (share within a year: {glue:text}`au_share_cr4_year:.3f`).
-# Year effects absorb it completely, so a model with year effects cannot
+# firm in a year ({glue:text}`au_cr4_note`).
+# Year effects absorb such a variable completely, so a model with year effects cannot
 # report a CR4 coefficient; Table 2 reports one, so its model had no year
 # effects (unless firms were assigned to different sub-industries, which the
 # paper does not describe). Without year effects, the CR4 coefficient is

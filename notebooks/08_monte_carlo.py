@@ -31,7 +31,7 @@
 #   `figures/<name>.png` and `tables/<name>.csv` (as displayed) in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/08_monte_carlo.py`, then
 #   `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p n_reps 2000 -p results_dir my_results`
-#   (`n_reps`: replications at the paper's size; `n_reps_grid` and
+#   (`n_reps`: replications at the panel's size; `n_reps_grid` and
 #   `grid_max_rows`: replications per design of the firms x years grid and the
 #   cap on simulated firm-years per design; `n_reps_extensions`: per design of
 #   the dynamic and threshold studies).
@@ -63,6 +63,7 @@ from myst_nb import glue
 
 from esgrisk import montecarlo as mc
 from esgrisk import published
+from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
 from esgrisk.paths import resolve
@@ -96,6 +97,9 @@ glue("mc_true_beta", true_beta, display=False)
 glue("mc_true_gamma", TRUE_EFFECTS["esg_to_risk"], display=False)
 glue("mc_paper_se", paper_se, display=False)
 glue("mc_paper_coef", paper_coef, display=False)
+is_paper_size = (n_firms, n_years) == (PAPER_SAMPLE["firms"], PAPER_SAMPLE["years"])
+glue("mc_size", "the paper's size" if is_paper_size else f"this panel's size ({n_firms} x {n_years})",
+     display=False)
 
 
 def pct(x):
@@ -148,6 +152,10 @@ for est in mc.ESTIMATORS:
     glue(f"mc_{est}_power", pct(s.loc[est, "power"]), display=False)
 glue("mc_cov_se", pct(mc.mc_standard_error(0.95, n_reps)), display=False)
 glue("mc_pooled_ols_positive", pct(np.mean(fits["pooled_ols"].params[:, 0] > 0)), display=False)
+se_vs_sd = float(s.loc["fe_iv", "mean_se"] / s.loc["fe_iv", "sd"])
+glue("mc_fe_iv_se_word", "too small" if se_vs_sd < 0.9 else "too large" if se_vs_sd > 1.1 else "about right",
+     display=False)
+glue("mc_2sls_vs_feiv", float(s.loc["pooled_2sls", "mae"] / s.loc["fe_iv", "mae"]), display=False)
 glue("mc_fe_bias_in_se", abs(float(s.loc["firm_fe", "median_bias"] / s.loc["firm_fe", "mean_se"])), display=False)
 fig_estimates = mc.plot_estimates(fits, true_beta)
 glue("fig_mc_estimates", to_image(fig_estimates), display=False)
@@ -162,7 +170,7 @@ for c in shown.columns[6:]:
     shown[c] = shown[c].map(pct)
 
 # %% [markdown]
-# ## 8.2 Five estimators at the paper's size
+# ## 8.2 Five estimators at the panel's size
 
 # %%
 show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {n_years} panels "
@@ -192,12 +200,13 @@ show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {
 # - **FE-IV** is centred on the truth (median bias
 #   {glue:text}`mc_fe_iv_median_bias:.3f`) but is noisier (median absolute
 #   error {glue:text}`mc_fe_iv_mae:.3f`), and its clustered standard error is
-#   too small on average ({glue:text}`mc_fe_iv_mean_se:.3f` against a spread of
+#   {glue:text}`mc_fe_iv_se_word` on average ({glue:text}`mc_fe_iv_mean_se:.3f` against a spread of
 #   {glue:text}`mc_fe_iv_sd:.3f`): coverage {glue:text}`mc_fe_iv_coverage`.
 #   Adding year effects gives coverage {glue:text}`mc_twoway_fe_iv_coverage`.
-# - **Pooled 2SLS** is unusable at this size: without firm effects the
-#   regional instrument explains little of the firm's risk, and the estimates
-#   scatter widely (median absolute error {glue:text}`mc_pooled_2sls_mae:.2f`;
+# - **Pooled 2SLS** scatters widely at this size: without firm effects the
+#   regional instrument explains little of the firm's risk (median absolute
+#   error {glue:text}`mc_pooled_2sls_mae:.2f`, {glue:text}`mc_2sls_vs_feiv:.0f`
+#   times that of FE-IV;
 #   just-identified IV has no finite mean in small samples, hence the median
 #   measures).
 #
@@ -211,7 +220,11 @@ show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {
 # %% tags=["hide-input"]
 infer_params, noise_factor = mc.scaled_noise_params(paper_se, n_reps=100, n_firms=n_firms, n_years=n_years,
                                                     seed=seed_of(ss_infer))
-inference = mc.inference_study(n_reps, infer_params, n_firms, n_years, seed=seed_of(ss_infer) + 1)
+# all 2**G sign patterns when that is feasible (exact, deterministic); random draws otherwise
+max_enumerated, n_boot_random = 2 ** 14, 9999
+n_boot = None if 2 ** n_firms <= max_enumerated else n_boot_random
+inference = mc.inference_study(n_reps, infer_params, n_firms, n_years, seed=seed_of(ss_infer) + 1,
+                               n_boot=n_boot)
 inference.to_csv(out_dir / "montecarlo_inference.csv")
 for model, tag in (("firm FE", "fe"), ("firm and year FE", "tw")):
     for rate, what in (("size (H0: beta = true)", "size"), ("power (H0: beta = 0)", "power")):
@@ -219,15 +232,36 @@ for model, tag in (("firm FE", "fe"), ("firm and year FE", "tw")):
         for col, test in zip(inference.columns, ("normal", "t", "boot"), strict=True):
             glue(f"mc_{what}_{tag}_{test}", pct(row[col]), display=False)
 glue("mc_size_se", pct(mc.mc_standard_error(0.05, n_reps)), display=False)
-glue("mc_n_weights", f"{2 ** n_firms:,}", display=False)
+power_t = float(inference.loc[("firm FE", "power (H0: beta = 0)")].iloc[1])
+glue("mc_power_verdict",
+     f"So the paper's headline effect, if its standard error were right, is large enough to be found "
+     f"in most samples of {n_firms} firms; the weak points are elsewhere (bias and the validity of the "
+     "instruments)." if power_t >= 0.8 else
+     f"So even if its standard error were right, the paper's headline effect would be missed in many "
+     f"samples of {n_firms} firms.", display=False)
+size_normal = float(inference.loc[("firm FE", "size (H0: beta = true)")].iloc[0])
+over = size_normal > 0.05 + 2 * mc.mc_standard_error(0.05, n_reps)
+glue("mc_normal_verdict",
+     f"Normal critical values with {n_firms} clusters over-reject (a true null in {pct(size_normal)} of "
+     "samples at 5 %); t(G-1) critical values or the wild cluster bootstrap should accompany every "
+     "p-value." if over else
+     f"Normal critical values with {n_firms} clusters reject a true null in {pct(size_normal)} of samples "
+     "at 5 %, within Monte Carlo error of the nominal rate here; with fewer clusters they over-reject, "
+     "so t(G-1) critical values or the wild cluster bootstrap are the safer default.", display=False)
+glue("mc_boot_weights",
+     f"enumerating all {2 ** n_firms:,} sign patterns of the firms, which makes it exact and deterministic"
+     if n_boot is None else
+     f"with {n_boot:,} random sign patterns of the firms (the 2^{n_firms} possible patterns are "
+     "too many to enumerate)", display=False)
 glue("mc_noise_factor", noise_factor, display=False)
 inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "rejection rate"})
 
 # %% [markdown]
-# ## 8.3 Inference with 12 clusters
+# ## 8.3 Inference with few clusters
 #
 # A firm-clustered standard error treats each firm as one independent piece
-# of information, so with 12 firms the t statistic rests on 12 clusters. Two
+# of information, so with {glue:text}`mc_G` firms the t statistic rests on
+# {glue:text}`mc_G` clusters. Two
 # questions follow: does a 5 % test reject a true hypothesis 5 % of the time
 # (its size), and how often does it detect the paper's effect (its power)?
 # The fixed-effects estimator is biased in the calibrated model, which would
@@ -239,8 +273,7 @@ inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "reje
 # the clustered t statistic with normal critical values (what a large-sample
 # p-value does), the same with t(G-1) critical values, and the restricted wild
 # cluster bootstrap with Rademacher weights {cite:p}`cameron2008bootstrap,mackinnon2017wild`,
-# enumerating all {glue:text}`mc_n_weights` sign patterns of the firms, which
-# makes it exact and deterministic, computed with the closed form of
+# {glue:text}`mc_boot_weights`, computed with the closed form of
 # {cite:t}`roodman2019fast` (checked against the `wildboottest` package in
 # the tests).
 
@@ -260,10 +293,8 @@ show_table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects r
 # {glue:text}`mc_size_tw_boot`. With a standard error as large as the
 # paper's, an effect of {glue:text}`mc_paper_coef:.2f` is detected in
 # {glue:text}`mc_power_fe_t` of samples with t(G-1) critical values and
-# {glue:text}`mc_power_fe_boot` with the bootstrap (firm effects only). So
-# the paper's headline effect, if its standard error were right, is large
-# enough to be found with 12 firms; the weak points are elsewhere (bias and
-# the validity of the instruments).
+# {glue:text}`mc_power_fe_boot` with the bootstrap (firm effects only).
+# {glue:text}`mc_power_verdict`
 
 # %% tags=["hide-input"]
 grid = mc.design_grid(n_reps_grid, firms_grid, years_grid, seed=seed_of(ss_grid), max_rows=grid_max_rows)
@@ -275,6 +306,11 @@ save_figure(fig_grid, out_dir, "fig-mc-grid")
 g = grid.set_index(["estimator", "n_firms", "n_years"])
 big, small, long_t, short_t = max(firms_grid), min(firms_grid), max(years_grid), min(years_grid)
 glue("mc_big_G", big, display=False)
+glue("mc_small_G", small, display=False)
+glue("mc_short_T", short_t, display=False)
+ols_grid_bias = grid.loc[grid["estimator"] == "pooled_ols", "median_bias"]
+glue("mc_ols_grid_bias_low", float(ols_grid_bias.min()), display=False)
+glue("mc_ols_grid_bias_high", float(ols_grid_bias.max()), display=False)
 glue("mc_long_T", long_t, display=False)
 glue("mc_fe_bias_big", float(g.loc[("firm_fe", big, short_t), "median_bias"]), display=False)
 glue("mc_fe_cov_big", pct(g.loc[("firm_fe", big, short_t), "coverage"]), display=False)
@@ -303,8 +339,10 @@ glue("mc_grid_min_reps", int(grid["n_reps"].min()), display=False)
 #
 # Median bias, median absolute error (log scale) and coverage of the nominal
 # 95 % interval of the risk coefficient, by number of firms (log scale) and
-# years (solid: 6, dashed: 12). Pooled OLS is left out: its bias (about +1)
-# dwarfs the rest.
+# years (solid: {glue:text}`mc_short_T`, dashed: {glue:text}`mc_long_T`).
+# Pooled OLS is left out: its median bias (from
+# {glue:text}`mc_ols_grid_bias_low:+.2f` to {glue:text}`mc_ols_grid_bias_high:+.2f`
+# across the designs) dwarfs the rest.
 # ```
 #
 # - **Simultaneity bias does not go away with more data.** With
@@ -315,7 +353,7 @@ glue("mc_grid_min_reps", int(grid["n_reps"].min()), display=False)
 #   varies by region and year, and the simulation has
 #   {glue:text}`mc_n_regions` regions, so adding firms adds little new
 #   variation in it. The FE-IV median absolute error goes from
-#   {glue:text}`mc_feiv_mae_small:.3f` (12 firms) to only
+#   {glue:text}`mc_feiv_mae_small:.3f` ({glue:text}`mc_small_G` firms) to only
 #   {glue:text}`mc_feiv_mae_big:.3f` ({glue:text}`mc_big_G` firms), and its
 #   firm-clustered interval covers the truth in just
 #   {glue:text}`mc_feiv_cov_big` of samples: the industry-wide yearly shifter
@@ -327,23 +365,30 @@ glue("mc_grid_min_reps", int(grid["n_reps"].min()), display=False)
 #   {glue:text}`mc_feiv_mae_big_long:.3f`, since each year adds a new draw of
 #   every region's incidents and of the yearly shifter.
 # - **Pooled 2SLS** improves only slowly with more firms: its median absolute
-#   error goes from {glue:text}`mc_2sls_mae_small:.2f` with 12 firms to
-#   {glue:text}`mc_2sls_mae_big:.2f` with {glue:text}`mc_big_G` firms (6
-#   years).
+#   error goes from {glue:text}`mc_2sls_mae_small:.2f` with
+#   {glue:text}`mc_small_G` firms to {glue:text}`mc_2sls_mae_big:.2f` with
+#   {glue:text}`mc_big_G` firms ({glue:text}`mc_short_T` years).
 
 # %% tags=["hide-input"]
 rho = 0.5
-dyn = mc.dynamic_study(n_reps_extensions, designs=[(n_firms, n_years), (200, n_years), (n_firms, 12), (200, 12)],
+many_firms, many_years = 200, 12   # the larger designs of the extension studies
+dyn = mc.dynamic_study(n_reps_extensions, designs=[(n_firms, n_years), (many_firms, n_years), (n_firms, many_years),
+                                                   (many_firms, many_years)],
                        rho=rho, seed=seed_of(ss_dyn))
 dyn.insert(3, "label", dyn["estimator"].map({"fe_lagged": "within (FE)", "anderson_hsiao": "Anderson-Hsiao"}))
 dyn.to_csv(out_dir / "montecarlo_dynamic.csv", index=False)
 d = dyn.set_index(["estimator", "parameter", "n_firms", "n_years"])
 glue("mc_rho", rho, display=False)
+glue("mc_many_firms", many_firms, display=False)
+glue("mc_many_years", many_years, display=False)
+glue("mc_usable_T", n_years - 1, display=False)
 glue("mc_nickell", mc.nickell_approximation(rho, n_years - 1), display=False)
 glue("mc_dyn_fe_rho_bias", float(d.loc[("fe_lagged", "rho", n_firms, n_years), "median_bias"]), display=False)
-glue("mc_dyn_fe_rho_bias_200", float(d.loc[("fe_lagged", "rho", 200, n_years), "median_bias"]), display=False)
-glue("mc_dyn_fe_rho_bias_12", float(d.loc[("fe_lagged", "rho", n_firms, 12), "median_bias"]), display=False)
-glue("mc_dyn_fe_rho_cov_200", pct(d.loc[("fe_lagged", "rho", 200, n_years), "coverage"]), display=False)
+glue("mc_dyn_fe_rho_bias_200", float(d.loc[("fe_lagged", "rho", many_firms, n_years), "median_bias"]),
+     display=False)
+glue("mc_dyn_fe_rho_bias_12", float(d.loc[("fe_lagged", "rho", n_firms, many_years), "median_bias"]),
+     display=False)
+glue("mc_dyn_fe_rho_cov_200", pct(d.loc[("fe_lagged", "rho", many_firms, n_years), "coverage"]), display=False)
 glue("mc_dyn_fe_beta_bias", float(d.loc[("fe_lagged", "beta", n_firms, n_years), "median_bias"]), display=False)
 glue("mc_dyn_ah_rho_bias", float(d.loc[("anderson_hsiao", "rho", n_firms, n_years), "median_bias"]), display=False)
 glue("mc_dyn_ah_rho_rmse", float(d.loc[("anderson_hsiao", "rho", n_firms, n_years), "rmse"]), display=False)
@@ -375,22 +420,25 @@ show_table(dyn_shown, f"Dynamic panel: within and Anderson-Hsiao estimates ({n_r
 # %% [markdown]
 # With {glue:text}`mc_T` years the within estimate of rho has a median bias
 # of {glue:text}`mc_dyn_fe_rho_bias:.3f` ({glue:text}`mc_G` firms) and
-# {glue:text}`mc_dyn_fe_rho_bias_200:.3f` with 200 firms: more firms do not
-# reduce it, and with 200 firms the interval covers the truth in
+# {glue:text}`mc_dyn_fe_rho_bias_200:.3f` with {glue:text}`mc_many_firms`
+# firms: more firms do not reduce it, and with {glue:text}`mc_many_firms`
+# firms the interval covers the truth in
 # {glue:text}`mc_dyn_fe_rho_cov_200` of samples. Nickell's approximation
 # -(1 + rho)/(T - 1) for a pure autoregression gives
-# {glue:text}`mc_nickell:.3f` with the five usable years; the simulated bias
+# {glue:text}`mc_nickell:.3f` with the {glue:text}`mc_usable_T` usable years; the simulated bias
 # is smaller because most of the movement in ESG here comes from the
-# exogenous risk events, not from its own shocks. Doubling the years to 12
-# shrinks the bias to {glue:text}`mc_dyn_fe_rho_bias_12:.3f`. The
+# exogenous risk events, not from its own shocks. With
+# {glue:text}`mc_many_years` years the bias is
+# {glue:text}`mc_dyn_fe_rho_bias_12:.3f`. The
 # Anderson-Hsiao estimator is nearly unbiased in the median
-# ({glue:text}`mc_dyn_ah_rho_bias:.3f`) but so noisy at 12 x 6 (RMSE
+# ({glue:text}`mc_dyn_ah_rho_bias:.3f`) but so noisy at {glue:text}`mc_G` x
+# {glue:text}`mc_T` (RMSE
 # {glue:text}`mc_dyn_ah_rho_rmse:.1f`) that it says little. A dynamic model on
 # the paper's panel would therefore trade one problem for another.
 
 # %% tags=["hide-input"]
 gamma_true, b_low, b_high = 15.0, -0.6, -1.2
-designs_thr = [(n_firms, n_years), (200, n_years)]
+designs_thr = [(n_firms, n_years), (many_firms, n_years)]
 thr, thresholds = mc.threshold_study(n_reps_extensions, infer_params, designs=designs_thr, gamma=gamma_true,
                                      beta_low=b_low, beta_high=b_high, seed=seed_of(ss_thr))
 thr.to_csv(out_dir / "montecarlo_threshold.csv", index=False)
@@ -432,29 +480,30 @@ show_table(thr_shown, f"Threshold model: locating the threshold and testing equa
 # ```{glue:figure} fig_mc_threshold
 # :name: fig-mc-threshold
 #
-# Estimated thresholds across replications at the paper's size and with 200
-# firms; the red line is the true threshold.
+# Estimated thresholds across replications at {glue:text}`mc_size` and with
+# {glue:text}`mc_many_firms` firms; the red line is the true threshold.
 # ```
 #
-# At the paper's size the threshold is found within two events in
+# At {glue:text}`mc_size` the threshold is found within two events in
 # {glue:text}`mc_thr_within2` of replications and the median slope difference
 # is {glue:text}`mc_thr_diff:.2f`: a difference this large is visible even
-# with 12 firms. The catch is inference. The naive t-test of equal slopes at
+# with {glue:text}`mc_G` firms. The catch is inference. The naive t-test of equal slopes at
 # the estimated threshold rejects in {glue:text}`mc_thr_naive_real` of samples
 # when the threshold is real, but also in {glue:text}`mc_thr_naive_null` when
-# the true model is linear ({glue:text}`mc_thr_naive_null_200` with 200
-# firms), because the search picks the split that fits the noise best. A
+# the true model is linear ({glue:text}`mc_thr_naive_null_200` with
+# {glue:text}`mc_many_firms` firms), because the search picks the split that fits the noise best. A
 # threshold claim needs Hansen's bootstrap of the sup statistic, not the
 # conditional t-test.
 
 # %% [markdown]
 # ## 8.7 What the design can and cannot show
 #
-# - With 12 firms and 6 years a large effect such as the paper's is
-#   detectable **if** the estimator is unbiased and the standard error is
-#   honest (section 8.3).
+# - With {glue:text}`mc_G` firms and {glue:text}`mc_T` years an effect as
+#   large as the paper's is detected in {glue:text}`mc_power_fe_t` of samples
+#   (t(G-1) critical values) **if** the estimator is unbiased and the standard
+#   error is honest (section 8.3).
 # - The firm fixed-effects estimator is not unbiased when ESG also drives
-#   risk: at the paper's size its median bias is
+#   risk: at {glue:text}`mc_size` its median bias is
 #   {glue:text}`mc_fe_bias_in_se:.1f` times its average standard error
 #   (section 8.2), and the ratio grows with more data, because the bias stays
 #   while the standard error shrinks (section 8.4). More data do not fix a
@@ -462,8 +511,7 @@ show_table(thr_shown, f"Threshold model: locating the threshold and testing equa
 # - The regional instrument removes the simultaneity bias but its precision
 #   is bounded by the number of regions and years, not firms, and clustering
 #   by firm overstates precision when there are industry-wide yearly shocks.
-# - Normal critical values with 12 clusters over-reject; t(G-1) critical
-#   values or the wild cluster bootstrap should accompany every p-value.
+# - {glue:text}`mc_normal_verdict`
 # - The dynamic and threshold extensions can be estimated, but at this size
 #   the within dynamic estimator is biased, its consistent alternative is very
 #   noisy, and threshold tests need a bootstrap.

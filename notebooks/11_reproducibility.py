@@ -33,8 +33,7 @@ glue("commit", status.git_commit(), display=False)
 glue("python_version", host["python"], display=False)
 glue("system", host["system"], display=False)
 glue("cpus", host["cpus"], display=False)
-glue("total_seconds", float(times["seconds"].sum()), display=False)
-glue("n_chapters", len(times), display=False)
+glue("run_time_summary", status.run_time_summary(times), display=False)
 glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the table", display=False)
 
 # %% [markdown]
@@ -42,9 +41,8 @@ glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the tabl
 #
 # - Commit: {glue:text}`commit`
 # - Python {glue:text}`python_version` on {glue:text}`system` with {glue:text}`cpus` processors
-# - {glue:text}`n_chapters` chapters; their last executions took
-#   {glue:text}`total_seconds:.1f` seconds of execution in total (chapters run
-#   two at a time, so the wall-clock time is shorter).
+# - {glue:text}`run_time_summary` The pipeline can execute several chapters
+#   at once (two by default), so the wall-clock time can be shorter.
 #
 # A chapter whose inputs (source, parameters, data, package code, pinned
 # environment) did not change since its last execution is not executed again;

@@ -53,3 +53,13 @@ def test_environment_yml_agrees_with_requirements():
     assert shared == set(requirements), f"missing from environment.yml: {sorted(set(requirements) - shared)}"
     for name in shared:
         assert {**conda, **pip}[name] == requirements[name], name
+
+
+def test_run_time_summary_names_the_slowest_chapter_and_survives_an_empty_log():
+    from esgrisk import status
+
+    log = {"01_a": {"seconds": 1.0, "executed_at": "t"}, "02_b": {"seconds": 3.0, "executed_at": "t"}}
+    assert status.run_time_summary(status.run_times(log)) == (
+        "2 chapters; their last executions took 4.0 seconds of execution in total, "
+        "of which 75 % in the slowest, 02_b.")
+    assert status.run_time_summary(status.run_times({})).startswith("No other chapter")
