@@ -259,6 +259,15 @@ def fit_all_chunked(batch: Mapping[str, np.ndarray], max_rows: int = 100_000, **
 # Wild cluster bootstrap (restricted, WCR11, Rademacher weights)
 # ---------------------------------------------------------------------------
 
+MAX_ENUMERATED_WEIGHTS = 2 ** 14  # up to 14 clusters every sign pattern is used: exact and deterministic
+RANDOM_WEIGHTS = 9999              # otherwise this many random patterns (B + 1 = 10,000)
+
+
+def bootstrap_draws(n_clusters: int) -> int | None:
+    """``n_boot`` for :func:`rademacher_weights`: None (enumerate all ``2**G``) when feasible, else a sample size."""
+    return None if 2 ** n_clusters <= MAX_ENUMERATED_WEIGHTS else RANDOM_WEIGHTS
+
+
 def rademacher_weights(n_clusters: int, n_boot: int | None = None,
                        rng: np.random.Generator | None = None) -> np.ndarray:
     """Rademacher weights, shape ``(G, B)``.

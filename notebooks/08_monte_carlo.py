@@ -220,9 +220,7 @@ show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {
 # %% tags=["hide-input"]
 infer_params, noise_factor = mc.scaled_noise_params(paper_se, n_reps=100, n_firms=n_firms, n_years=n_years,
                                                     seed=seed_of(ss_infer))
-# all 2**G sign patterns when that is feasible (exact, deterministic); random draws otherwise
-max_enumerated, n_boot_random = 2 ** 14, 9999
-n_boot = None if 2 ** n_firms <= max_enumerated else n_boot_random
+n_boot = mc.bootstrap_draws(n_firms)  # all 2**G sign patterns when feasible, else random draws
 inference = mc.inference_study(n_reps, infer_params, n_firms, n_years, seed=seed_of(ss_infer) + 1,
                                n_boot=n_boot)
 inference.to_csv(out_dir / "montecarlo_inference.csv")

@@ -220,3 +220,11 @@ def test_threshold_is_found_without_noise():
     assert np.all(out["threshold"] == 15.0)
     _close(out["beta_low"], -0.5, 1e-4)
     _close(out["beta_high"], -1.5, 1e-4)
+
+
+def test_bootstrap_enumerates_all_sign_patterns_up_to_14_clusters_then_samples():
+    assert mc.bootstrap_draws(12) is None and mc.rademacher_weights(12, mc.bootstrap_draws(12)).shape == (12, 4096)
+    assert mc.bootstrap_draws(14) is None
+    assert mc.bootstrap_draws(15) == mc.RANDOM_WEIGHTS
+    weights = mc.rademacher_weights(40, mc.bootstrap_draws(40), np.random.default_rng(0))
+    assert weights.shape == (40, mc.RANDOM_WEIGHTS) and set(np.unique(weights)) == {-1.0, 1.0}
