@@ -28,3 +28,10 @@ def resolve(path: str | Path) -> Path:
     """Return ``path`` as an absolute path, reading a relative one from the project root."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else ROOT / path
+
+
+def output_dir(results_dir: str | Path) -> Path:
+    """The folder a chapter writes its results to (``resolve``d, created if missing)."""
+    folder = resolve(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -27,11 +27,10 @@ from myst_nb import glue
 from esgrisk.diagram import causal_diagram, to_image
 from esgrisk.figures import save_figure
 from esgrisk.panel import CODEBOOK
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir
 from esgrisk.tables import show_table
 
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 fig_causal = causal_diagram(diagram_labels)
 glue("fig_causal", to_image(fig_causal), display=False)

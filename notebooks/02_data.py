@@ -53,11 +53,10 @@ from myst_nb import glue
 from esgrisk import published, simulate
 from esgrisk.figures import save_figure
 from esgrisk.panel import PANEL_COLUMNS, codebook
-from esgrisk.paths import SIMULATED_PANEL, resolve
+from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
 from esgrisk.tables import save_table, show_table
 
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 def put(name, value):
     """Glue a value for {glue:text} (numpy scalars become plain Python numbers)."""

@@ -53,14 +53,10 @@ from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir
 from esgrisk.tables import show_table
 
-# Nothing in this chapter is random; the seed is kept for the parameter contract.
-rng = np.random.default_rng(seed)
-
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 comparison = ds.table1_comparison(panel, published.table1())
 xt = ds.xtsum(panel)

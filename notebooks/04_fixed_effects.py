@@ -55,17 +55,12 @@ from esgrisk import estimate as est
 from esgrisk import published
 from esgrisk.descriptive import variance_shares
 from esgrisk.figures import save_figure
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
 from esgrisk.tables import show_table
 
-# No random draws happen in this chapter; the seed is kept for the parameter
-# contract and fixes any future resampling.
-rng = np.random.default_rng(seed)
-
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 fits = est.fit_all(panel)
 records = {model_id: est.to_record(fit) for model_id, fit in fits.items()}

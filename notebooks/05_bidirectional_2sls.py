@@ -57,15 +57,14 @@ from esgrisk import bidirectional as bd
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
 from esgrisk.tables import show_table
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
 paper = published.twosls()
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 # --- the four models
 fit_loo = bd.fit_iv_esg_to_risk(panel, "loo")

@@ -33,13 +33,12 @@ from esgrisk import published
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
 from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir, resolve
 from esgrisk.tables import myst_table, save_table, show_table
 from esgrisk.timeline import incident_timeline
 
 incidents = load_incidents(incidents_path)
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 # %% tags=["hide-input"]
 fig_timeline = incident_timeline(incidents)

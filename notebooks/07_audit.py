@@ -53,13 +53,10 @@ import pandas as pd
 from myst_nb import glue
 
 from esgrisk import audit, published
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir, resolve
 from esgrisk.tables import show_table
 
-# The audit draws nothing at random; the seed is kept for the parameter contract.
-rng = np.random.default_rng(seed)
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 t1, t2, ts, tc = published.table1(), published.table2(), published.twosls(), published.text_claims()
 result = audit.audit(t1, t2, ts, tc)

@@ -66,12 +66,11 @@ from esgrisk import published
 from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir, resolve
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
 from esgrisk.tables import show_table
 
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 # one seed sequence, one independent stream per study
 ss_main, ss_infer, ss_grid, ss_dyn, ss_thr = np.random.SeedSequence(seed).spawn(5)
 

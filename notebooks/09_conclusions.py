@@ -48,11 +48,10 @@ from esgrisk import bidirectional as bi
 from esgrisk import estimate as est
 from esgrisk import evidence as ev
 from esgrisk import published
-from esgrisk.paths import SIMULATED_PANEL, resolve
+from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
 from esgrisk.tables import show_table
 
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 h1 = est.fit_fe_iv_risk(panel)                       # risk -> ESG, region_incidents as instrument
 h1_f = h1.extra["first_stage"]["risk_events"]["partial_f"]

@@ -29,11 +29,10 @@ import pandas as pd
 from myst_nb import glue
 
 from esgrisk import validation as val
-from esgrisk.paths import resolve
+from esgrisk.paths import output_dir
 from esgrisk.tables import show_table
 
-out_dir = resolve(results_dir)
-out_dir.mkdir(parents=True, exist_ok=True)
+out_dir = output_dir(results_dir)
 
 table = val.validation_table()
 n_checks = len(table)
