@@ -51,7 +51,7 @@ glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the tabl
 # ## Execution time of each chapter
 
 # %%
-times
+times.style.hide(axis="index").format({"seconds": "{:.2f}"})
 
 # %% [markdown]
 # ## Software
@@ -61,4 +61,4 @@ times
 # `constraints.txt`.
 
 # %%
-versions
+versions.style.hide(axis="index")
