@@ -19,6 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from esgrisk.figures import label_firms
+
 #: The variables of the paper's Table 1, in the paper's order.
 TABLE1_VARIABLES = ("risk_events", "esg", "log_assets", "revenue_growth", "cr4", "reg_strength")
 
@@ -157,7 +159,8 @@ def correlation_matrix(panel: pd.DataFrame, columns: Sequence[str] = TABLE1_VARI
     return data.corr()
 
 
-def _firm_order(panel: pd.DataFrame, max_firms: int | None, entity: str) -> list[str]:
+def firm_order(panel: pd.DataFrame, max_firms: int | None = None, entity: str = "firm") -> list[str]:
+    """The firms drawn in per-firm figures: sorted by name, the first ``max_firms`` of them."""
     firms = sorted(panel[entity].astype(str).unique())
     return firms if max_firms is None else firms[:max_firms]
 
@@ -169,7 +172,8 @@ def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity
     All panels share the same y scales so levels are comparable across firms.
     With many firms only the first ``max_firms`` in sorted order are drawn.
     """
-    firms = _firm_order(panel, max_firms, entity)
+    firms = firm_order(panel, max_firms, entity)
+    labels, _ = label_firms(firms)
     nrows = int(np.ceil(len(firms) / ncols))
     fig = Figure(figsize=(2.6 * ncols, 1.9 * nrows + 0.5))
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
@@ -182,7 +186,7 @@ def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity
         rows = panel[panel[entity].astype(str) == firm].sort_values("year")
         ax.plot(rows["year"], rows["esg"], color="tab:green", marker="o", ms=3, label="ESG")
         ax.set_ylim(*esg_lim)
-        ax.set_title(firm, fontsize=9)
+        ax.set_title(labels[firm], fontsize=9)
         ax.tick_params(labelsize=7)
         twin = ax.twinx()
         if first_twin is None:
@@ -234,7 +238,7 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
     The pooled (between + within) line is drawn dashed for contrast; firm lines
     show the within-firm association the fixed-effects models use.
     """
-    firms = _firm_order(panel, max_firms, entity)
+    firms = firm_order(panel, max_firms, entity)
     fig = Figure(figsize=(6.4, 4.4))
     fig.subplots_adjust(left=0.11, right=0.97, top=0.96, bottom=0.12)
     ax = fig.subplots()

@@ -16,13 +16,17 @@ bytes.
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from esgrisk.paths import resolve
 
-__all__ = ["FIGURE_DPI", "save_figure"]
+__all__ = ["FIGURE_DPI", "can_draw", "label_firms", "save_figure"]
 
 #: Resolution of the saved PNG files (dots per inch).
 FIGURE_DPI = 150
@@ -46,3 +50,40 @@ def save_figure(fig: Figure, save_dir: str | Path, name: str, dpi: int = FIGURE_
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+@lru_cache(maxsize=1024)
+def can_draw(text: str) -> bool:
+    """Whether matplotlib's fonts on this machine have a glyph for every character of ``text``.
+
+    A firm name in Chinese, say, cannot be drawn with the default DejaVu Sans;
+    matplotlib would then print "Glyph ... missing from font(s)" warnings
+    (which fail the build) and draw empty boxes.
+    """
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    fig.text(0, 0, text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    return not any("missing from font" in str(w.message) for w in caught)
+
+
+def label_firms(firms: Sequence[str]) -> tuple[dict[str, str], str]:
+    """Plot labels for ``firms`` and a note for the reader.
+
+    A name the fonts can draw is its own label; any other becomes ``firm k``
+    (its position in ``firms``, from 1), and the note lists those numbers with
+    the names, for the text around the figure, which the browser renders in
+    any script. The note is empty when every name can be drawn.
+    """
+    labels, numbered = {}, []
+    for k, firm in enumerate(firms, start=1):
+        if can_draw(firm):
+            labels[firm] = firm
+        else:
+            labels[firm] = f"firm {k}"
+            numbered.append(f"firm {k} = {firm}")
+    note = ("Names the plotting font cannot draw are numbered: " + "; ".join(numbered) + "."
+            if numbered else "")
+    return labels, note

@@ -52,7 +52,7 @@ from myst_nb import glue
 from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import label_firms, save_figure
 from esgrisk.paths import output_dir
 from esgrisk.tables import show_table
 
@@ -208,6 +208,7 @@ fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms)
 glue("fig_desc_trajectories", to_image(fig_traj), display=False)
 save_figure(fig_traj, out_dir, "fig-desc-trajectories")
 glue("n_shown", min(max_firms, n_firms), display=False)
+glue("traj_names_note", label_firms(ds.firm_order(panel, max_firms))[1], display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig_desc_trajectories
@@ -216,7 +217,7 @@ glue("n_shown", min(max_firms, n_firms), display=False)
 # ESG score (green, left axis) and security-risk events (red, dashed, right
 # axis) of each firm by year; all panels share the same scales. The first
 # {glue:text}`n_shown` firms of {glue:text}`n_firms` in alphabetical order are
-# shown.
+# shown. {glue:text}`traj_names_note`
 # ```
 #
 # The small multiples show the level differences between firms (the between

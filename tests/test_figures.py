@@ -74,3 +74,33 @@ def test_save_figure_refuses_names_that_are_not_fig_labels(tmp_path, name):
     with pytest.raises(ValueError, match="fig-"):
         save_figure(_figure(), tmp_path, name)
     assert not (tmp_path / "figures").exists()
+
+
+def test_firm_names_the_font_cannot_draw_are_numbered_and_listed():
+    from esgrisk.figures import can_draw, label_firms
+
+    assert can_draw("Amazon") and can_draw("Zalando é")
+    if can_draw("京东"):
+        pytest.skip("this machine has a CJK font; the fallback is not needed")
+    labels, note = label_firms(["Amazon", "京东"])
+    assert labels == {"Amazon": "Amazon", "京东": "firm 2"}
+    assert note == "Names the plotting font cannot draw are numbered: firm 2 = 京东."
+    assert label_firms(["Amazon", "eBay"])[1] == ""
+
+
+def test_small_multiples_with_chinese_firm_names_draw_without_warnings():
+    import warnings
+
+    import pandas as pd
+
+    from esgrisk.descriptive import figure_image, plot_small_multiples
+    from esgrisk.simulate import simulate_panel
+
+    panel = simulate_panel(n_firms=3, seed=1)
+    panel["firm"] = panel["firm"].map(dict(zip(sorted(panel["firm"].unique()), ["阿里巴巴", "京东", "Amazon"])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a missing glyph is a UserWarning: it would fail the chapter
+        fig = plot_small_multiples(pd.DataFrame(panel))
+        figure_image(fig)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert "Amazon" in titles
