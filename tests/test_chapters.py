@@ -79,3 +79,18 @@ def test_the_documented_rerun_commands_work(tmp_path):
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr[-3000:]}"
     assert (tmp_path / "out.ipynb").exists()
+
+
+def test_descriptive_chapter_runs_on_a_panel_with_chinese_firm_names(tmp_path):
+    """Non-ASCII firm names must work end to end, figures included (a missing glyph would fail the chapter)."""
+    from esgrisk.simulate import simulate_panel
+
+    panel = simulate_panel(n_firms=4, seed=5)
+    names = dict(zip(sorted(panel["firm"].unique()), ["阿里巴巴", "京东", "Amazon", "eBay"]))
+    panel["firm"] = panel["firm"].map(names)
+    path = tmp_path / "chinese_names.csv"
+    panel.to_csv(path, index=False, encoding="utf-8")
+    run = _papermill("03_descriptive", tmp_path, panel_path=path, results_dir=tmp_path / "r")
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = (tmp_path / "03_descriptive_out.ipynb").read_text(encoding="utf-8")
+    assert "阿里巴巴" in out and "京东" in out
