@@ -204,7 +204,7 @@ def format_amount(amount: float, unit: str) -> str:
 
 def cite_role(citation: str, role: str = "cite:p") -> str:
     """MyST citation role for a ``citation`` cell, e.g. ``{cite:p}`a;b```."""
-    return "{%s}`%s`" % (role, ",".join(citation_keys(citation)))
+    return f"{{{role}}}`{','.join(citation_keys(citation))}`"
 
 
 def incidents_markdown(frame: pd.DataFrame) -> str:

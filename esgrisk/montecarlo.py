@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -292,7 +291,8 @@ def wild_cluster_pvalue(y: np.ndarray, x: np.ndarray, j: int = 0, null: float = 
     within estimator; firm effects are nested in the clusters). Uses the
     closed form of Roodman et al. (2019): no regression is re-run per draw.
     The p-value is the share of bootstrap |t*| strictly above |t|, as in
-    wildboottest; exact ties (within ``TIE_RTOL``) do not count. ``weights`` is ``(G, B)``, default all 2**G sign vectors.
+    wildboottest; exact ties (within ``TIE_RTOL``) do not count. ``weights`` is ``(G, B)``,
+    default all 2**G sign vectors.
     """
     r, g, t, k = x.shape
     if weights is None:
@@ -553,8 +553,9 @@ def simulate_dynamic_batch(n_reps: int, n_firms: int, n_years: int, rho: float,
     calibrated simulation; ``a_i = (1 - rho) G_i - beta R_i`` puts each
     firm's long-run ESG at ``G_i``; the within SD of risk is
     ``sd_u / (1 - beta gamma)`` and the ESG shock SD is the combined SD of the
-    ESG-equation shocks of :mod:`esgrisk.simulate` (:data:`ESG_NOISE_FIELDS`). ``burn_in`` years are discarded so the observed
-    years start near the stationary distribution. Arrays are ``(R, G, T)``.
+    ESG-equation shocks of :mod:`esgrisk.simulate` (:data:`ESG_NOISE_FIELDS`).
+    ``burn_in`` years are discarded so the observed years start near the
+    stationary distribution. Arrays are ``(R, G, T)``.
     """
     from esgrisk.simulate import PARAMS
 

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +278,7 @@ def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = No
             # process share its zmq state and, run side by side, fail with "Invalid Signature".
             seconds = processes.submit(execute_chapter, name, plans[name]).result()
             log[name] = {"fingerprint": fp, "seconds": round(seconds, 2), "parameters": plans[name],
-                         "executed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                         "executed_at": datetime.now(UTC).isoformat(timespec="seconds")}
             chapter = ChapterRun(name, "ran", seconds)
         counter["done"] += 1
         what = f"ran in {chapter.seconds:5.1f} s" if chapter.status == "ran" else "unchanged, skipped"

@@ -52,7 +52,7 @@ from myst_nb import glue
 
 from esgrisk import published, simulate
 from esgrisk.figures import save_figure
-from esgrisk.panel import PANEL_COLUMNS, codebook
+from esgrisk.panel import codebook
 from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
 from esgrisk.tables import save_table, show_table
 
@@ -357,7 +357,7 @@ put("bw_reading", f"On this panel a regression that ignores firm effects therefo
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
 cmap = plt.get_cmap("tab20")
-for k, (firm, g) in enumerate(panel.groupby("firm", sort=True)):
+for k, (_firm, g) in enumerate(panel.groupby("firm", sort=True)):
     color = cmap(k % 20)
     axes[0].scatter(g["risk_events"], g["esg"], s=14, color=color)
     x = g["risk_events"] - g["risk_events"].mean()

@@ -45,7 +45,6 @@ panel = load_panel(panel_path)
 
 # %% tags=["hide-input"]
 import numpy as np
-import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 

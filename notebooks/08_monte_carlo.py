@@ -58,7 +58,6 @@ panel = load_panel(panel_path)
 
 # %% tags=["hide-input"]
 import numpy as np
-import pandas as pd
 from myst_nb import glue
 
 from esgrisk import montecarlo as mc

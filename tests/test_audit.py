@@ -458,8 +458,9 @@ def test_industry_instrument_balanced_panel_reproduces_ols():
 
 
 def test_industry_instrument_2sls_matches_linearmodels_on_unbalanced_panel():
-    from esgrisk.panel import industry_mean_esg
     from linearmodels.iv import IV2SLS
+
+    from esgrisk.panel import industry_mean_esg
 
     panel = _panel(balanced=False)
     out = audit.industry_instrument_identification(panel)

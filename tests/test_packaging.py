@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
-from conftest import missing
 import yaml
+from conftest import missing
 
 from esgrisk import paths, pipeline
 

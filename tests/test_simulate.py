@@ -12,9 +12,18 @@ import pytest
 from esgrisk import paths, simulate
 from esgrisk.panel import PANEL_COLUMNS, load_panel
 from esgrisk.published import compare_table1, table1
-from esgrisk.simulate import (DEFAULT_SEED, PARAMS, TRUE_EFFECTS, SimulationParams, panel_csv_bytes,
-                              paper_inconsistencies, params_table, simulate_arrays, simulate_panel,
-                              write_default_panel)
+from esgrisk.simulate import (
+    DEFAULT_SEED,
+    PARAMS,
+    TRUE_EFFECTS,
+    SimulationParams,
+    panel_csv_bytes,
+    paper_inconsistencies,
+    params_table,
+    simulate_arrays,
+    simulate_panel,
+    write_default_panel,
+)
 
 
 def test_constants():
