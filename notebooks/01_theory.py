@@ -16,6 +16,10 @@
 #   `diagram_labels` replaces the chapter labels on the diagram's arrows, `results_dir`
 #   says where the files go.
 
+# %% [markdown]
+# ```{include} ../book/teaching/01_theory.objectives.md
+# ```
+
 # %% tags=["parameters"]
 diagram_labels = {}
 results_dir = "results"
@@ -267,3 +271,7 @@ show_table(table, "Constructs of the paper and the panel-contract columns that m
 # %% [markdown]
 # The English-Chinese terms used throughout are collected in the
 # {doc}`../book/glossary`.
+
+# %% [markdown]
+# ```{include} ../book/teaching/01_theory.exercises.md
+# ```

@@ -30,6 +30,10 @@
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/09_conclusions.py`, then
 #   `papermill notebooks/09_conclusions.ipynb out.ipynb -p panel_path my_panel.csv`.
 
+# %% [markdown]
+# ```{include} ../book/teaching/09_conclusions.objectives.md
+# ```
+
 # %% tags=["parameters"]
 panel_path = "data/simulated/panel.csv"
 results_dir = "results"
@@ -281,3 +285,7 @@ show_table(estimates, "The paper's coefficients (from `data/published`) and the 
 # - **A broader sample.** Unlisted, cross-border and rural e-commerce firms, as
 #   the paper proposes, and more than one industry, which would give the
 #   industry-average instrument variation that is not a year effect.
+
+# %% [markdown]
+# ```{include} ../book/teaching/09_conclusions.exercises.md
+# ```
