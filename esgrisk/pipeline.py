@@ -22,7 +22,6 @@ import argparse
 import ast
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import subprocess
@@ -30,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -274,9 +273,7 @@ def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = No
         if not force and entry.get("fingerprint") == fp and (paths.EXECUTED / f"{name}.ipynb").exists():
             chapter = ChapterRun(name, "skipped", 0.0)
         else:
-            # A fresh process per chapter: jupyter_client kernels started from threads of one
-            # process share its zmq state and, run side by side, fail with "Invalid Signature".
-            seconds = processes.submit(execute_chapter, name, plans[name]).result()
+            seconds = execute_chapter(name, plans[name])
             log[name] = {"fingerprint": fp, "seconds": round(seconds, 2), "parameters": plans[name],
                          "executed_at": datetime.now(UTC).isoformat(timespec="seconds")}
             chapter = ChapterRun(name, "ran", seconds)
@@ -286,9 +283,7 @@ def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = No
         return chapter
 
     failures: list[str] = []
-    with ProcessPoolExecutor(max_workers=max(1, jobs), max_tasks_per_child=1,
-                             mp_context=multiprocessing.get_context("spawn")) as processes, \
-            ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(one, n) for n in first]
         for future in futures:
             try:
