@@ -170,10 +170,16 @@ PLAUSIBILITY: tuple[Plausibility, ...] = (
 _PLAUSIBILITY_KEYS = frozenset(p.key for p in PLAUSIBILITY)
 
 
+def _id_key(ids: pd.Series) -> pd.Series:
+    """Each id without surrounding spaces, in Unicode NFKC form (computed once per distinct id)."""
+    distinct = pd.unique(ids)
+    return ids.map(dict(zip(distinct, (unicodedata.normalize("NFKC", v).strip() for v in distinct),
+                            strict=True)))
+
+
 def _spellings(ids: pd.Series) -> pd.Series:
     """Per row: True when no other row writes the same id differently (spaces or NFKC width)."""
-    key = ids.map(lambda v: unicodedata.normalize("NFKC", v).strip())
-    return ids.groupby(key).transform("nunique") == 1
+    return ids.groupby(_id_key(ids)).transform("nunique") == 1
 
 
 # ---------------------------------------------------------------- the schema
@@ -310,7 +316,7 @@ def _show(value) -> str:
 
 
 def _spelling_detail(source: _Source, ids: pd.Series, rows: list[int]) -> str:
-    key = ids.loc[rows].map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    key = _id_key(ids.loc[rows])
     parts = []
     for _, group in ids.loc[rows].groupby(key, sort=False):
         spell = [f"{s!r} at {source.rows(group.index[group == s], note=False)}" for s in dict.fromkeys(group)]
@@ -484,8 +490,11 @@ def _read_columnar(path: Path, kind: str) -> tuple[list[str], pd.DataFrame]:
 
 def _as_text(cells: pd.Series) -> pd.Series:
     """Identifier cells as text: numbers without a spurious '.0', missing as empty."""
+    if pd.api.types.is_string_dtype(cells) and not cells.isna().any():
+        return cells.astype(str)
+
     def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
         if isinstance(v, float | np.floating) and float(v).is_integer():
             return str(int(v))
@@ -495,17 +504,20 @@ def _as_text(cells: pd.Series) -> pd.Series:
 
 def _as_numbers(cells: pd.Series) -> pd.Series:
     """Numeric cells with the NA spellings as NaN; the rest left for the schema to coerce."""
-    if cells.dtype == object or pd.api.types.is_string_dtype(cells):
-        text = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
-        na = text.map(lambda v: v is None or (isinstance(v, str) and v.lower() in _NA_TOKENS)
-                      or (isinstance(v, float) and np.isnan(v)))
-        return text.where(~na, np.nan).astype(object)
-    return cells
+    if pd.api.types.is_numeric_dtype(cells):
+        return cells
+    if pd.api.types.is_string_dtype(cells) and not cells.isna().any():
+        text = cells.astype(str).str.strip()
+        return text.where(~text.str.lower().isin(_NA_TOKENS), np.nan).astype(object)
+    text = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
+    na = text.map(lambda v: v is None or v is pd.NA or (isinstance(v, str) and v.lower() in _NA_TOKENS)
+                  or (isinstance(v, float) and np.isnan(v)))
+    return text.where(~na, np.nan).astype(object)
 
 
 def load_panel(path: str | Path, *, encoding: str | None = None,
                columns: Mapping[str, str] | str | Path | None = None,
-               sheet: str | int | None = None, accept: Iterable[str] = ()) -> pd.DataFrame:
+               sheet: str | int | None = None, accept: Iterable[str] | str = ()) -> pd.DataFrame:
     """Read and validate a panel file following the panel contract.
 
     Parameters
@@ -523,7 +535,8 @@ def load_panel(path: str | Path, *, encoding: str | None = None,
         Excel only: sheet name or 0-based number (default: the first sheet).
     accept
         Keys of :data:`PLAUSIBILITY` rules to waive on purpose (e.g.
-        ``["esg_unit_scale"]`` for a panel whose ESG really is on 0-1).
+        ``["esg_unit_scale"]`` for a panel whose ESG really is on 0-1); a
+        string is split at commas and spaces.
 
     Returns a DataFrame with the contract columns in :data:`PANEL_COLUMNS`
     order first (extra columns kept after), sorted by firm and year with a
@@ -532,6 +545,8 @@ def load_panel(path: str | Path, *, encoding: str | None = None,
     any breach of the contract.
     """
     path = _resolve(path)
+    if isinstance(accept, str):  # from a command line: "esg_unit_scale,growth_in_percent"
+        accept = accept.replace(",", " ").split()
     if not path.exists():
         raise _fail(path, None, None, "the panel file must exist", "no such file")
     if path.is_dir():
