@@ -8,9 +8,11 @@
 # known; none comes from the paper's firm data, which were not published. The
 # panel file is read only for the size of the design (firms x years): the
 # default panel (`data/simulated/panel.csv`) has the paper's 12 firms and 6
-# years. To study the design of your own data set, pass it:
-# `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p panel_path my_panel.csv`;
-# the simulation then uses your numbers of firms and years.
+# years. To study the design of your own data set, pass it and ask for its size:
+# `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p panel_path my_panel.csv -p mc_at_panel_size True`;
+# the simulation then uses your numbers of firms and years. Without
+# `mc_at_panel_size`, a panel of another size keeps the paper's design (a
+# Monte Carlo at the size of the whole A-share market costs hours).
 # ```
 #
 # A regression on 12 firms over 6 years gives one number per coefficient. How
@@ -53,6 +55,7 @@ grid_max_rows = 600_000
 n_reps_extensions = 200
 firms_grid = [12, 50, 200, 1000]
 years_grid = [6, 12]
+mc_at_panel_size = False  # True: simulate at the loaded panel's firms x years; False: the paper's design
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
@@ -84,8 +87,8 @@ def seed_of(ss):
     return int(ss.generate_state(1)[0])
 
 
-n_firms = int(panel["firm"].nunique())
-n_years = int(panel["year"].nunique())
+n_firms = int(panel["firm"].nunique()) if mc_at_panel_size else PAPER_SAMPLE["firms"]
+n_years = int(panel["year"].nunique()) if mc_at_panel_size else PAPER_SAMPLE["years"]
 true_beta = TRUE_EFFECTS["risk_to_esg"]
 paper_se = float(published.table2().loc["risk_events", "se"])
 paper_coef = float(published.table2().loc["risk_events", "coef"])
