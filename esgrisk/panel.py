@@ -428,7 +428,9 @@ def _read_csv(path: Path, raw: bytes, encoding: str | None) -> tuple[list[str], 
                     f"the header line is {sep}-separated: {first[:80]!r}")
     header = next(csv.reader(io.StringIO(first)))
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        # blank lines are read (as empty rows) and dropped after, so that the index stays the
+        # file's line number minus 2 and messages point at the right line
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise _fail(path, None, None, "the file must be a well-formed CSV table",
                     str(exc).strip()) from None
@@ -436,7 +438,8 @@ def _read_csv(path: Path, raw: bytes, encoding: str | None) -> tuple[list[str], 
         raise _fail(path, None, None, "the file must be a well-formed CSV table",
                     f"the header has {len(header)} fields but pandas read {df.shape[1]}")
     df.columns = range(len(header))  # names from our own reading of the header (pandas renames repeats)
-    return header, df
+    blank = df.fillna("").eq("").all(axis=1)  # a blank line, or a record of empty fields only
+    return header, df.loc[~blank]
 
 
 def _read_excel(path: Path, sheet) -> tuple[list[str], pd.DataFrame]:

@@ -451,3 +451,10 @@ def test_several_problems_reported_at_once(tmp_path):
     rows = _set(_set(GOOD_ROWS, 3, "esg", "high"), 5, "cr4", "65")
     msg = _error(_write(tmp_path, rows))
     assert "column 'esg', CSV line 3" in msg and "column 'cr4', CSV line 5" in msg
+
+
+def test_blank_lines_do_not_shift_the_reported_line(tmp_path):
+    rows = GOOD_ROWS[:2] + [""] + _set(GOOD_ROWS, 5, "esg", "172")[2:]
+    path = _write(tmp_path, rows)  # header, 2 rows, a blank line 4, then lines 5 and 6
+    _assert_message(_error(path), path, "esg", 6, "[0, 100]", "172")
+    assert len(load_panel(_write(tmp_path, GOOD_ROWS[:2] + [""] + GOOD_ROWS[2:], name="ok.csv"))) == 4
