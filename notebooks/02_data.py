@@ -456,7 +456,6 @@ try:
     gb_message = "(no error)"
 except PanelError as exc:
     gb_message = str(exc).replace(str(example_dir), "<folder>")
-put("example_gb_error", gb_message)
 put("example_gb_rows", len(load_panel(gb_file, encoding="gb18030", columns=map_file)))
 map_head = "\n".join(map_file.read_text(encoding="utf-8").splitlines()[:3])
 
@@ -465,14 +464,16 @@ map_head = "\n".join(map_file.read_text(encoding="utf-8").splitlines()[:3])
 # firm-years, {glue:text}`example_same` the default panel read from its CSV. The
 # same table saved as GB18030 CSV is rejected when read as UTF-8, with the
 # line and the fix:
-#
-# > {glue:text}`example_gb_error`
-#
-# and with `encoding="gb18030"` it loads ({glue:text}`example_gb_rows`
+
+# %% tags=["remove-input"]
+Markdown(f"```text\n{gb_message}\n```")
+
+# %% [markdown]
+# And with `encoding="gb18030"` it loads ({glue:text}`example_gb_rows`
 # firm-years). The map file holds one line per column, `your name: contract
 # name`; its first lines are:
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 Markdown(f"```yaml\n{map_head}\n```")
 
 # %% [markdown]
