@@ -411,6 +411,20 @@ cb["column"] = cb["column"].map(lambda c: f"`{c}`")
 show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_dir)
 
 # %% [markdown]
+# Before any model is fitted, every estimation chapter also checks the
+# *design* the panel makes (`esgrisk.preflight`): enough firms for clustered
+# inference, no constant column, no exact linear relation among the
+# regressors, an instrument that still varies after the firm effects. What it
+# finds on the loaded panel, including what the fixed effects absorb:
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from esgrisk.preflight import check_design
+
+Markdown(check_design(panel).markdown())
+
+# %% [markdown]
 # (use-your-own-data)=
 # ## 2.6 Use your own data
 #
@@ -431,8 +445,6 @@ show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_d
 # %% tags=["hide-input"]
 import tempfile
 from pathlib import Path
-
-from IPython.display import Markdown
 
 from esgrisk.panel import PanelError, read_column_map
 
