@@ -68,3 +68,45 @@ def test_linear_relations_agree_with_numpy_rank():
         X = np.column_stack([np.ones(40), frame.to_numpy()])
         deficient = np.linalg.matrix_rank(X) < X.shape[1]
         assert bool(linear_relations(frame, list("abcd"), constant=True)) == deficient
+
+
+# ---------------------------------------------------------------- the chapters' parameter contract
+
+def _chapter_sources():
+    from esgrisk import pipeline
+
+    return {n: pipeline.source_of(n).read_text(encoding="utf-8") for n in pipeline.chapters_from_toc()}
+
+
+def test_every_panel_chapter_declares_the_panel_parameters_and_types_no_seed():
+    """BOARD decision 3: panel_path, panel_encoding, panel_columns, results_dir, seed in every panel chapter;
+    the seed's default typed once (esgrisk.simulate.DEFAULT_SEED), not in any parameters cell."""
+    from esgrisk import pipeline
+    from esgrisk.simulate import DEFAULT_SEED
+
+    panel_chapters = 0
+    for name, text in _chapter_sources().items():
+        declared = pipeline.declared_parameters(text)
+        if "panel_path" in declared:
+            panel_chapters += 1
+            assert {"panel_encoding", "panel_columns", "panel_accept", "results_dir", "seed"} <= declared, name
+            assert "encoding=panel_encoding, columns=panel_columns, accept=panel_accept" in text, name
+        if "seed" in declared:
+            assert "seed = None" in text and "seed = seed_or_default(seed)" in text, name
+        assert str(DEFAULT_SEED) not in text, f"{name} types the default seed"
+    assert panel_chapters >= 7
+
+
+def test_make_passes_the_panel_options_to_the_check_and_to_every_chapter():
+    import subprocess
+
+    dry = subprocess.run(["make", "-n", "notebooks", "PANEL=x.xlsx", "PANEL_COLUMNS=m.yml",
+                          "PANEL_ENCODING=gb18030", "PANEL_ACCEPT=esg_unit_scale"],
+                         cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    check = next(line for line in dry.stdout.splitlines() if "esgrisk.preflight" in line)
+    run = next(line for line in dry.stdout.splitlines() if "esgrisk.pipeline execute" in line)
+    assert f"{paths.ROOT / 'x.xlsx'} --encoding gb18030 --columns {paths.ROOT / 'm.yml'}" in check
+    for param in (f"-p panel_path {paths.ROOT / 'x.xlsx'}", "-p panel_encoding gb18030",
+                  f"-p panel_columns {paths.ROOT / 'm.yml'}", '-p panel_accept "esg_unit_scale"'):
+        assert param in run, run
