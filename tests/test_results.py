@@ -299,3 +299,58 @@ def test_monte_carlo_fe_iv_standard_errors_follow_the_core_k_rule(mc_panel, mc_f
     keep = [r for r in regs if r not in mc.YEAR_LEVEL]
     _agree(mc_fits["fe_iv"], est.fit_fe_iv_risk(mc_panel), regs)
     _agree(mc_fits["twoway_fe_iv"], est.fit_fe_iv_risk(mc_panel, time_effects=True), keep)
+
+
+# ------------------------------------------------------------------ architecture
+
+CORE_MODULES = ("spec", "core", "results", "recipe", "estimate", "system", "weakiv",
+                "bidirectional", "report", "published", "simulate", "validation")
+
+
+def _package_imports(tree) -> tuple[set[str], set[str]]:
+    """(top-level esgrisk modules imported at module level, those imported inside functions)."""
+    import ast
+
+    def names(node) -> set[str]:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("esgrisk"):
+            if node.module == "esgrisk":
+                return {a.name for a in node.names}
+            return {node.module.split(".")[1]}
+        if isinstance(node, ast.Import):
+            return {a.name.split(".")[1] for a in node.names if a.name.startswith("esgrisk.")}
+        return set()
+
+    top = set().union(*(names(n) for n in tree.body)) if tree.body else set()
+    inner: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for sub in ast.walk(node):
+                inner |= names(sub)
+    return top, inner
+
+
+def test_package_has_no_import_cycles_and_the_core_no_hidden_imports():
+    import ast
+
+    graph, hidden, guarded = {}, {}, []
+    for path in sorted((paths.ROOT / "esgrisk").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        graph[path.stem], hidden[path.stem] = _package_imports(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Try) and any(
+                    isinstance(h.type, ast.Name) and h.type.id in ("ImportError",
+                                                                   "ModuleNotFoundError")
+                    for h in node.handlers) and any(_package_imports(ast.Module(
+                        body=node.body, type_ignores=[]))):
+                guarded.append(path.stem)
+    assert not guarded, f"except ImportError around the package's own modules: {guarded}"
+    for name in CORE_MODULES:
+        assert not hidden[name], f"esgrisk.{name} imports {hidden[name]} inside a function"
+
+    def visit(node, stack):
+        assert node not in stack, f"import cycle: {' -> '.join([*stack, node])}"
+        for nxt in graph.get(node, ()):
+            visit(nxt, [*stack, node])
+
+    for module in graph:
+        visit(module, [])
