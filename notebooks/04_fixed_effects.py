@@ -165,8 +165,9 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 # slopes, the constant when one is reported, and the year effects, but not the
 # firm effects, which are nested in the firm clusters ($K$ =
 # {glue:text}`k_fe` for the firm fixed-effects model, {glue:text}`k_twoway`
-# with year effects). The IV models report no constant. With only $G$ = {glue:text}`n_firms` clusters the usual
-# normal or large-sample $t$ approximation is too optimistic, so every p-value
+# with year effects). The IV models report no constant: their firm effects
+# absorb it. With only $G$ = {glue:text}`n_firms` clusters the usual normal
+# or large-sample $t$ approximation is too optimistic, so every p-value
 # and confidence interval in this chapter uses a $t$ distribution with
 # $G-1$ = {glue:text}`df_p` degrees of freedom, as Stata does after
 # `vce(cluster)` {cite:p}`cameron2008bootstrap`. The Driscoll-Kraay variant
