@@ -67,6 +67,12 @@ def default_panel() -> pd.DataFrame:
     return load_panel(paths.SIMULATED_PANEL)
 
 
+def record_panel(record: dict) -> pd.DataFrame:
+    """The panel a record was computed from: its provenance's panel, else the default one."""
+    panel = (record.get("provenance") or {}).get("panel")
+    return load_panel(paths.resolve(panel)) if panel else default_panel()
+
+
 def assert_reproduced(record: dict, panel: pd.DataFrame) -> None:
     """Run the record's recipe and compare params, std_errors (with se_scale) and nobs."""
     if "linearmodels" in record:
@@ -154,9 +160,8 @@ def test_every_linear_record_carries_a_recipe_and_poisson_a_refit(second_records
 # ------------------------------------------------------------------ reproduction
 
 def test_every_record_in_results_is_reproduced_by_linearmodels():
-    panel = default_panel()
     for record in result_records().values():
-        assert_reproduced(record, panel)
+        assert_reproduced(record, record_panel(record))
 
 
 def test_every_model_is_reproduced_on_a_second_panel(second_records, second_panel):
@@ -240,7 +245,7 @@ def test_first_stage_cluster_f_equals_linearmodels_with_dummies(second_panel):
 def test_ar_sets_in_results_match_their_models():
     """The AR set written with an IV record is the one weakiv computes from that record's fit."""
     records = result_records()
-    panel = default_panel()
+    panel = record_panel(records.get("fe_iv_risk", {}))
     fits = {"fe_iv_risk": est.fit_fe_iv_risk(panel),
             "fe_iv_twoway": est.fit_fe_iv_risk(panel, time_effects=True),
             "iv_esg_to_risk": est.fit_iv_esg_to_risk(panel),
