@@ -359,3 +359,15 @@ def test_package_has_no_import_cycles_and_the_core_no_hidden_imports():
 
     for module in graph:
         visit(module, [])
+
+
+def test_compare_sets_results_side_by_side(second_panel):
+    from esgrisk.results import compare
+
+    fe, two = est.fit_fe_entity(second_panel), est.fit_fe_twoway(second_panel)
+    table = compare({"firm FE": fe, "two-way FE": two})
+    assert list(table.columns) == ["firm FE", "two-way FE"]
+    assert table.loc["risk_events", "firm FE"] == fe.params["risk_events"]
+    assert np.isnan(table.loc["cr4", "two-way FE"])  # absorbed by the year effects
+    ses = compare({"firm FE": fe}, "std_errors")
+    assert ses.loc["risk_events", "firm FE"] == fe.std_errors["risk_events"]
