@@ -33,7 +33,7 @@ from linearmodels.system import IV3SLS, SUR
 from esgrisk.spec import ENTITY, TIME
 
 __all__ = ["derive", "industry_mean", "lag", "panel_formula", "iv_formula", "recipe",
-           "reproduce", "LINEARMODELS_CLASSES"]
+           "reproduce", "dummy_cells", "MAX_DUMMY_CELLS", "LINEARMODELS_CLASSES"]
 
 LINEARMODELS_CLASSES = {"PooledOLS": PooledOLS, "PanelOLS": PanelOLS, "IV2SLS": IV2SLS,
                         "IVLIML": IVLIML, "IVGMM": IVGMM, "IV3SLS": IV3SLS, "SUR": SUR}
@@ -139,6 +139,20 @@ def recipe(cls: str, formula: str | Mapping[str, str], *, fit: Mapping[str, Any]
 
 
 # --------------------------------------------------------------------------- reproduction
+
+#: a recipe whose formula would build more dummy cells than this (rows x dummy
+#: columns, 8 bytes each: 200 MB) is too large to run as a demonstration in a
+#: chapter; the tests run every recipe on panels of book size
+MAX_DUMMY_CELLS = 25_000_000
+
+
+def dummy_cells(record: Mapping[str, Any], panel: pd.DataFrame) -> int:
+    """Rows x dummy columns that the record's formula (``C(firm)``, ``C(year)``) would build."""
+    formula = record["linearmodels"]["formula"]
+    text = " ".join(formula.values()) if isinstance(formula, Mapping) else formula
+    columns = sum(int(panel[c].nunique()) for c in (ENTITY, TIME) if f"C({c})" in text)
+    return len(panel) * columns
+
 
 def reproduce(record: Mapping[str, Any], panel: pd.DataFrame) -> dict[str, Any]:
     """Run a record's ``linearmodels`` recipe on ``panel``; return what it reproduces.

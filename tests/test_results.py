@@ -371,3 +371,10 @@ def test_compare_sets_results_side_by_side(second_panel):
     assert np.isnan(table.loc["cr4", "two-way FE"])  # absorbed by the year effects
     ses = compare({"firm FE": fe}, "std_errors")
     assert ses.loc["risk_events", "firm FE"] == fe.std_errors["risk_events"]
+
+
+def test_dummy_cells_counts_the_dummy_matrix_of_a_recipe(second_records, second_panel):
+    n, g, t = len(second_panel), second_panel["firm"].nunique(), second_panel["year"].nunique()
+    assert recipe.dummy_cells(second_records["fe_entity"], second_panel) == 0
+    assert recipe.dummy_cells(second_records["fe_iv_risk"], second_panel) == n * g
+    assert recipe.dummy_cells(second_records["fe_iv_twoway"], second_panel) == n * (g + t)
