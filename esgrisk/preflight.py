@@ -37,18 +37,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from esgrisk.estimate import CONTROLS, DEPENDENT, ENDOGENOUS, ENTITY, INSTRUMENT, TIME, demean
+from esgrisk.core import within_frame
 from esgrisk.panel import PanelError, load_panel
+from esgrisk.spec import DERIVED, ENTITY, ESG_EQUATION, RISK_EQUATION, TIME, Equation
 
 __all__ = ["EQUATIONS", "FEW_CLUSTERS", "Finding", "DesignReport", "DesignError",
            "check_design", "require_design", "linear_relations", "main"]
 
-#: The regressors (with the instrument) of the book's two equations, in the order
-#: relations are reported: a column is expressed through the ones before it.
+
+
+def _columns(equation: Equation) -> tuple[str, ...]:
+    """An equation's regressors and instruments read from the panel (derived ones are built in
+    code), in the order relations are reported: a column is expressed through the ones before it."""
+    cols = (*equation.exog, *equation.instruments, *equation.endogenous)
+    return tuple(dict.fromkeys(c for c in cols if c not in DERIVED))
+
+
+#: The regressors (with the instruments) of the book's two equations (esgrisk.spec).
 EQUATIONS: dict[str, tuple[str, ...]] = {
-    "risk -> ESG": (*CONTROLS, INSTRUMENT, ENDOGENOUS),
-    "ESG -> risk": (*CONTROLS, INSTRUMENT, DEPENDENT),
+    "risk -> ESG": _columns(ESG_EQUATION),
+    "ESG -> risk": _columns(RISK_EQUATION),
 }
+#: What the firm effects may not absorb: the endogenous regressor and the instrument of H1.
+_NEEDED = (*ESG_EQUATION.endogenous, *ESG_EQUATION.instruments)
 #: Below this many firms, cluster-robust standard errors are noted as fragile.
 FEW_CLUSTERS = 30
 _REL_TOL = 1e-9
@@ -146,11 +157,11 @@ def linear_relations(frame: pd.DataFrame, columns: Sequence[str], *,
 
 
 def _within(panel: pd.DataFrame, columns: Iterable[str], groups: Sequence[str]) -> pd.DataFrame:
+    cols = list(columns)
     if not groups:
-        return panel[list(columns)]
-    keys = [panel[g] for g in groups]
-    return pd.DataFrame({c: demean(panel[c].to_numpy(float) - panel[c].mean(), keys) for c in columns},
-                        index=panel.index)
+        return panel[cols]
+    centred = (panel[cols] - panel[cols].mean()).assign(**{g: panel[g] for g in groups})
+    return within_frame(centred, cols, groups)
 
 
 def check_design(panel: pd.DataFrame) -> DesignReport:
@@ -160,7 +171,7 @@ def check_design(panel: pd.DataFrame) -> DesignReport:
     n = len(panel)
     report = DesignReport(g, t, n)
     add = report.findings.append
-    k = len(EQUATIONS["risk -> ESG"]) - 1  # slopes of the ESG equation (the instrument is not one)
+    k = len(ESG_EQUATION.regressors)  # slopes of the ESG equation (the instrument is not one)
 
     if g - 1 < k:
         add(Finding("too few firms for clustered inference",
@@ -191,10 +202,10 @@ def check_design(panel: pd.DataFrame) -> DesignReport:
                     if float(np.sqrt(np.mean(frame[c].to_numpy() ** 2))) <= 1e-8 * float(panel[c].std(ddof=0))]
         if groups and absorbed:
             effects = "firm effects" if groups == (ENTITY,) else "firm and year effects"
-            blocking = groups == (ENTITY,) and any(c in absorbed for c in (ENDOGENOUS, INSTRUMENT))
+            blocking = groups == (ENTITY,) and any(c in absorbed for c in _NEEDED)
             what = ", ".join(f"'{c}'" for c in absorbed)
-            why = (f"; '{ENDOGENOUS}' or its instrument '{INSTRUMENT}' has no variation left, so the "
-                   "fixed-effects IV model is not identified") if blocking else \
+            why = (f"; {' or '.join(repr(c) for c in _NEEDED)} (the H1 regressor and its instrument) has "
+                   "no variation left, so the fixed-effects IV model is not identified") if blocking else \
                   "; the models with these effects drop them and say so"
             add(Finding("absorbed by the effects" if not blocking else "instrument or regressor absorbed",
                         f"{effects} absorb {what} (no variation left {level}){why}", blocking))
