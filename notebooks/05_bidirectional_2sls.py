@@ -57,7 +57,7 @@ from esgrisk import bidirectional as bd
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir
+from esgrisk.paths import display_path, output_dir
 from esgrisk.results import write_result
 from esgrisk.simulate import TRUE_EFFECTS
 from esgrisk.tables import show_table
@@ -104,7 +104,7 @@ t_crit = float(stats.t.ppf(0.975, n_firms - 1))
 true_beta, true_gamma = float(TRUE_EFFECTS["risk_to_esg"]), float(TRUE_EFFECTS["esg_to_risk"])
 
 glue("n_obs", n_obs, display=False)
-glue("panel_file", Markdown(f"`{panel_path}`"), display=False)
+glue("panel_file", Markdown(f"`{display_path(panel_path)}`"), display=False)
 glue("n_firms", n_firms, display=False)
 glue("n_years", n_years, display=False)
 glue("df_p", n_firms - 1, display=False)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -63,9 +67,8 @@ def test_fingerprint_changes_with_source_parameters_and_files(tmp_path):
     assert pipeline.fingerprint(source, {}) != pipeline.fingerprint(source, {}, (extra,))
 
 
-def test_shared_inputs_cover_package_code_and_data():
+def test_shared_inputs_cover_data_and_pins():
     covered = {p.relative_to(paths.ROOT).as_posix() for p in pipeline._files(pipeline.SHARED_INPUT_GLOBS)}
-    assert "esgrisk/pipeline.py" in covered
     assert "requirements.txt" in covered and "constraints.txt" in covered
     assert any(p.startswith("data/") for p in covered)
 
@@ -86,19 +89,79 @@ def test_problem_outputs_flags_errors_and_printed_warnings():
     assert problems[1] == "cell 2: ValueError: bad"
 
 
-@pytest.fixture()
-def throwaway_copy(tmp_path):
-    """A copy of the project's tracked files, sharing this checkout's virtual environment."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=paths.ROOT,
-                            capture_output=True, text=True, check=True).stdout.split()
-    copy = tmp_path / "book"
-    for rel in listed:
-        target = copy / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (paths.ROOT / rel).is_file():
-            shutil.copy2(paths.ROOT / rel, target)
-    (copy / ".venv").symlink_to(Path(sys.prefix))
-    return copy
+TINY_CONFIG = """title: tiny
+only_build_toc_files: true
+exclude_patterns: ["executed/provenance.md", "executed/failed/**", "**/.*", "**/.*/**", "notebooks/**"]
+execute:
+  execute_notebooks: "off"
+"""
+
+TINY_TOC = """format: jb-book
+root: book/intro
+chapters:
+{chapters}
+"""
+
+ALPHA = """# %% [markdown]
+# # Alpha
+
+# %% tags=["parameters"]
+results_dir = "results"
+seed = 1
+
+# %%
+import json
+from pathlib import Path
+
+Path(results_dir).mkdir(parents=True, exist_ok=True)
+Path(results_dir, "alpha.json").write_text(json.dumps({"value": seed}))
+"""
+
+PANEL_CHAPTER = """# %% [markdown]
+# # Panel chapter
+
+# %% tags=["parameters"]
+panel_path = "data/simulated/panel.csv"
+results_dir = "results"
+seed = 1
+sleep_seconds = 0
+
+# %%
+import json
+import time
+from pathlib import Path
+
+from esgrisk.panel import load_panel
+
+panel = load_panel(panel_path)
+Path(results_dir).mkdir(parents=True, exist_ok=True)
+Path(results_dir, "fe_entity.json").write_text(json.dumps({"nobs": len(panel)}))
+
+# %%
+time.sleep(sleep_seconds)
+"""
+
+
+def tiny_book(root: Path, chapters: dict[str, str]) -> Path:
+    """A throwaway project: this package and data, a toc of ``chapters`` (name -> py:percent source)."""
+    shutil.copytree(paths.ROOT / "esgrisk", root / "esgrisk", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(paths.ROOT / "data", root / "data")
+    for name in ("requirements.txt", "constraints.txt"):
+        shutil.copy2(paths.ROOT / name, root / name)
+    (root / "notebooks").mkdir()
+    for name, text in chapters.items():
+        (root / "notebooks" / f"{name}.py").write_text(text, encoding="utf-8")
+    (root / "book").mkdir()
+    (root / "book" / "intro.md").write_text("# Tiny book\n\n```{include} ../executed/provenance.md\n```\n",
+                                            encoding="utf-8")
+    (root / "_config.yml").write_text(TINY_CONFIG, encoding="utf-8")
+    set_toc(root, list(chapters))
+    return root
+
+
+def set_toc(root: Path, names: list[str]) -> None:
+    lines = "\n".join(f"  - file: executed/{n}" for n in names)
+    (root / "_toc.yml").write_text(TINY_TOC.format(chapters=lines), encoding="utf-8")
 
 
 def _env_for(copy: Path) -> dict[str, str]:
@@ -108,36 +171,30 @@ def _env_for(copy: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.slow
-def test_broken_cell_fails_make_with_chapter_cell_and_error(throwaway_copy):
-    chapter = "11_reproducibility"
-    source = throwaway_copy / "notebooks" / f"{chapter}.py"
-    source.write_text(source.read_text(encoding="utf-8")
-                      + '\n# %%\nraise RuntimeError("deliberately broken cell")\n', encoding="utf-8")
-    completed = subprocess.run(
-        ["make", "-o", ".venv/.installed", "notebooks", f"CHAPTERS={chapter}"],
-        cwd=throwaway_copy, capture_output=True, text=True, env=_env_for(throwaway_copy), timeout=600)
-    assert completed.returncode != 0
-    message = completed.stderr
-    assert f"FAILED {chapter} (notebooks/{chapter}.py)" in message
-    assert 'raise RuntimeError("deliberately broken cell")' in message
-    assert "RuntimeError: deliberately broken cell" in message
-    assert not (throwaway_copy / "executed" / f"{chapter}.ipynb").exists(), "a failed chapter reached the book"
-    assert (throwaway_copy / "executed" / "failed" / f"{chapter}.ipynb").exists()
+def build(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "esgrisk.pipeline", "build", *args], cwd=root,
+                          capture_output=True, text=True, env=_env_for(root), timeout=timeout)
 
 
-@pytest.mark.slow
-def test_unchanged_chapter_is_skipped_and_changed_one_reruns(throwaway_copy):
-    chapter = "11_reproducibility"
-    command = [sys.executable, "-m", "esgrisk.pipeline", "execute", chapter]
-    env = _env_for(throwaway_copy)
-    first = subprocess.run(command, cwd=throwaway_copy, capture_output=True, text=True, env=env, check=True)
-    assert "ran in" in first.stdout
-    second = subprocess.run(command, cwd=throwaway_copy, capture_output=True, text=True, env=env, check=True)
-    assert "unchanged, skipped" in second.stdout
-    (throwaway_copy / "data" / "extra_input.txt").write_text("new data file\n", encoding="utf-8")
-    third = subprocess.run(command, cwd=throwaway_copy, capture_output=True, text=True, env=env, check=True)
-    assert "ran in" in third.stdout, "a new data file did not trigger re-execution"
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file the last published build shows (executed/, results/, _build/html), failure logs aside."""
+    files = {}
+    for live in ("executed", "results", "_build/html"):
+        folder = root / live
+        for path in sorted(folder.rglob("*")) if folder.exists() else []:
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and not rel.startswith("executed/failed/"):
+                files[rel] = path.read_bytes()
+    return files
+
+
+def alt_panel(root: Path, name: str = "alt.csv", firms: int = 20, years: int = 8) -> Path:
+    from esgrisk import simulate
+
+    panel = simulate.simulate_panel(n_firms=firms, years=range(2010, 2010 + years), seed=7)
+    target = root / name
+    panel.to_csv(target, index=False)
+    return target
 
 
 def test_kernel_sockets_are_private_to_each_run(tmp_path):
@@ -146,3 +203,271 @@ def test_kernel_sockets_are_private_to_each_run(tmp_path):
     second = pipeline.LoggedKernelManager(None, tmp_path / "b", kernel_name="python3")
     assert first.transport == second.transport == "ipc"
     assert Path(first.ip).parent == tmp_path / "a" and Path(second.ip).parent == tmp_path / "b"
+
+
+def test_cell_line_ranges_map_notebook_cells_to_source_lines():
+    text = "# %% [markdown]\n# # Title\n\n# %% tags=[\"parameters\"]\nseed = 1\n\n# %%\nx = 1\ny = 2\n"
+    assert pipeline.cell_line_ranges(text) == [(2, 2), (5, 5), (8, 9)]
+
+
+def test_imported_modules_follow_the_package_imports():
+    found = {p.name for p in pipeline.imported_modules("from esgrisk.paths import output_dir\n")}
+    assert found == {"__init__.py", "paths.py"}
+    deeper = {p.name for p in pipeline.imported_modules("from esgrisk import pipeline\n")}
+    assert {"pipeline.py", "status.py", "paths.py"} <= deeper  # pipeline imports status, status imports paths
+    assert "montecarlo.py" not in deeper
+
+
+def test_display_path_never_shows_the_machine(tmp_path):
+    assert paths.display_path(paths.SIMULATED_PANEL) == "data/simulated/panel.csv"
+    assert paths.display_path("data/simulated/panel.csv") == "data/simulated/panel.csv"
+    assert paths.display_path(tmp_path / "my panel.csv") == "my panel.csv"
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    """A two-chapter book (one reads the panel) built once successfully."""
+    root = tiny_book(tmp_path / "tiny", {"01_alpha": ALPHA, "02_panel": PANEL_CHAPTER})
+    first = build(root)
+    assert first.returncode == 0, first.stderr
+    return root
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_results_carry_provenance_and_a_rerun_reuses_everything(tiny):
+    record = _json(tiny / "results" / "fe_entity.json")["provenance"]
+    assert record["panel"] == "data/simulated/panel.csv" and record["nobs"] == 72
+    assert record["n_firms"] == 12 and record["n_years"] == 6 and record["chapter"] == "02_panel"
+    assert len(record["panel_sha256"]) == 64 and record["built_at"] and record["commit"]
+    assert record["parameters"]["results_dir"] == "results"
+    alpha = _json(tiny / "results" / "alpha.json")["provenance"]
+    assert alpha["panel"] is None and alpha["panel_sha256"] is None and alpha["chapter"] == "01_alpha"
+    before = snapshot(tiny)
+    again = build(tiny)
+    assert again.returncode == 0 and "0 executed, 2 unchanged" in again.stdout
+    assert snapshot(tiny) == before
+    page = (tiny / "_build" / "html" / "book" / "intro.html").read_text(encoding="utf-8")
+    assert "simulated panel" in page and "data/simulated/panel.csv" in page
+    for rel, data in before.items():  # no path of the build machine anywhere in what is published
+        assert str(tiny).encode() not in data, rel
+
+
+@pytest.mark.slow
+def test_interrupted_run_on_another_panel_leaves_the_last_build_and_a_plain_rerun_serves_it(tiny):
+    """The issue's scenario 1: interrupt a PANEL run, then a plain build: nothing of the other panel shows."""
+    alt = alt_panel(tiny)
+    before = snapshot(tiny)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "esgrisk.pipeline", "build", "--jobs", "1", "-p", "panel_path", str(alt),
+         "-p", "sleep_seconds", "60"], cwd=tiny, env=_env_for(tiny), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    # wait until the other panel's result is written in the staged build, then interrupt
+    deadline = time.monotonic() + 120
+    while not list((tiny / ".builds").glob("gen-*/work/02_panel/results/fe_entity.json")):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "nothing published" in err
+    assert snapshot(tiny) == before
+    assert len(list((tiny / ".builds").glob("gen-*"))) == 1, "the staged build was not removed"
+    plain = build(tiny)
+    assert plain.returncode == 0 and "0 executed" in plain.stdout, plain.stdout
+    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 72
+    # a completed run on the other panel is published whole, and a plain run goes back to the default
+    other = build(tiny, "-p", "panel_path", str(alt))
+    assert other.returncode == 0, other.stderr
+    assert "01_alpha  unchanged" in other.stdout  # it reads no panel
+    provenance = _json(tiny / "results" / "fe_entity.json")["provenance"]
+    assert provenance["nobs"] == 160 and provenance["panel"] == "alt.csv"
+    assert "a user's panel" in (tiny / "executed" / "provenance.md").read_text(encoding="utf-8")
+    back = build(tiny)
+    assert "02_panel  ran" in back.stdout and _json(tiny / "results" / "fe_entity.json")["nobs"] == 72
+
+
+def _kernels_of(pid: int) -> list[int]:
+    """Kernel processes started by process ``pid`` (its children running ipykernel)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (proc / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and b"ipykernel" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_the_build_within_seconds_and_kills_every_kernel(tiny, sig):
+    before = snapshot(tiny)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "esgrisk.pipeline", "build", "--force", "-p", "sleep_seconds", "600"],
+        cwd=tiny, env=_env_for(tiny), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((tiny / ".builds").glob("gen-*/work/02_panel/results/fe_entity.json")):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    kernels = _kernels_of(process.pid)
+    assert kernels, "no kernel is running the sleeping chapter"
+    sent = time.monotonic()
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    elapsed = time.monotonic() - sent
+    assert process.returncode == 128 + sig, err
+    assert elapsed < 15, f"the build took {elapsed:.1f} s to stop"  # generous: 'a few seconds'
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    assert not [k for k in kernels if _alive(k)], "a kernel survived the interrupt"
+    assert snapshot(tiny) == before
+    assert len(list((tiny / ".builds").glob("gen-*"))) == 1
+
+
+SLEEPER = """# %% tags=["parameters"]
+results_dir = "results"
+
+# %%
+import time
+time.sleep(2)
+"""
+
+
+@pytest.mark.slow
+def test_at_most_jobs_kernels_are_alive_at_once(tmp_path):
+    root = tiny_book(tmp_path / "tiny", {f"0{i}_sleep": SLEEPER for i in range(1, 6)})
+    process = subprocess.Popen([sys.executable, "-m", "esgrisk.pipeline", "build", "--jobs", "2", "--no-html"],
+                               cwd=root, env=_env_for(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    most, seen = 0, set()
+    while process.poll() is None:
+        alive = [k for k in _kernels_of(process.pid) if _alive(k)]
+        seen.update(alive)
+        most = max(most, len(alive))
+        time.sleep(0.05)
+    out, err = process.communicate()
+    assert process.returncode == 0, err
+    assert len(seen) == 5, f"expected one kernel per chapter, saw {len(seen)}"
+    assert most <= 2, f"{most} kernels alive at once with --jobs 2"
+    assert not [k for k in seen if _alive(k)], "kernels left running after the build"
+
+
+BROKEN = """# %% [markdown]
+# # Broken
+
+# %% tags=["parameters"]
+results_dir = "results"
+
+# %%
+import json
+from pathlib import Path
+
+Path(results_dir).mkdir(parents=True, exist_ok=True)
+Path(results_dir, "broken.json").write_text("{}")
+value = 1
+raise RuntimeError(f"deliberately broken cell {value}")
+"""
+
+
+@pytest.mark.slow
+def test_failing_chapter_is_reported_with_its_source_lines_and_publishes_nothing(tiny):
+    before = snapshot(tiny)
+    (tiny / "notebooks" / "03_broken.py").write_text(BROKEN, encoding="utf-8")
+    set_toc(tiny, ["01_alpha", "02_panel", "03_broken"])
+    failed = build(tiny, "--jobs", "1")
+    assert failed.returncode == 1
+    message = failed.stderr
+    assert "FAILED 03_broken: RuntimeError: deliberately broken cell 1" in message
+    assert "in the cell at notebooks/03_broken.py lines 8-14" in message
+    assert 'notebooks/03_broken.py:14: raise RuntimeError(f"deliberately broken cell {value}")' in message
+    log = re.search(r"full traceback: (\S+)", message).group(1)
+    assert log == "executed/failed/03_broken.log"
+    assert "RuntimeError" in (tiny / log).read_text(encoding="utf-8")
+    assert message.count("deliberately broken cell 1") <= 2  # once in the headline, once in the line shown
+    assert snapshot(tiny) == before, "a failed build changed the published one"
+    set_toc(tiny, ["01_alpha", "02_panel"])
+
+
+@pytest.mark.slow
+def test_failing_html_keeps_the_last_good_book(tiny):
+    before = snapshot(tiny)
+    chapter = tiny / "notebooks" / "01_alpha.py"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "# # Alpha\n", "# # Alpha\n#\n# See {numref}`no-such-label`.\n"), encoding="utf-8")
+    failed = build(tiny)
+    assert failed.returncode == 1
+    assert "FAILED html build" in failed.stderr and "no-such-label" in failed.stderr
+    assert (tiny / "executed" / "failed" / "jupyter-book.log").exists()
+    assert snapshot(tiny) == before
+
+
+@pytest.mark.slow
+def test_rejected_panel_is_reported_once_and_nothing_runs(tiny):
+    before = snapshot(tiny)
+    bad = tiny / "bad panel.csv"
+    text = (tiny / "data" / "simulated" / "panel.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([text[0].replace("esg", "esg_score"), *text[1:]]) + "\n", encoding="utf-8")
+    failed = build(tiny, "-p", "panel_path", "bad panel.csv")
+    assert failed.returncode == 1
+    assert failed.stderr.count("PANEL REJECTED (bad panel.csv)") == 1
+    assert "esg" in failed.stderr and "ran in" not in failed.stdout
+    assert snapshot(tiny) == before
+
+
+@pytest.mark.slow
+def test_only_toc_chapters_enter_the_book_and_stale_pages_go(tiny):
+    hidden = tiny / ".scratch"
+    hidden.mkdir()
+    (hidden / "draft.md").write_text("# Draft\n\n{numref}`broken`\n", encoding="utf-8")
+    (tiny / "book" / ".draft.md").write_text("# Hidden draft\n", encoding="utf-8")
+    set_toc(tiny, ["01_alpha"])
+    done = build(tiny)
+    assert done.returncode == 0, done.stderr
+    html = tiny / "_build" / "html"
+    assert (html / "executed" / "01_alpha.html").exists()
+    assert not (html / "executed" / "02_panel.html").exists(), "a page left the toc but stayed in the book"
+    assert not list(html.rglob("*draft*"))
+    assert not (tiny / "results" / "fe_entity.json").exists(), "results of a chapter no longer in the toc"
+
+
+@pytest.mark.slow
+def test_make_book_takes_a_panel_path_with_a_space(tiny):
+    shutil.copy2(paths.ROOT / "Makefile", tiny / "Makefile")
+    (tiny / ".venv").symlink_to(Path(sys.prefix))
+    alt_panel(tiny, "my panel.csv", firms=5, years=4)
+    done = subprocess.run(["make", "-o", ".venv/.installed", "-o", "data", "notebooks", 'PANEL=my panel.csv'],
+                          cwd=tiny, capture_output=True, text=True, env=_env_for(tiny), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _json(tiny / "results" / "fe_entity.json")["provenance"]["panel"] == "my panel.csv"
+    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 20
+
+
+@pytest.mark.slow
+def test_editing_the_panel_in_place_or_an_imported_module_reruns_only_what_depends_on_it(tiny):
+    alt = alt_panel(tiny, "alt.csv", firms=5, years=4)
+    first = build(tiny, "-p", "panel_path", "alt.csv")
+    assert "02_panel  ran" in first.stdout, first.stderr
+    alt_panel(tiny, "alt.csv", firms=6, years=4)  # same path, other content
+    second = build(tiny, "-p", "panel_path", str(alt))
+    assert "02_panel  ran" in second.stdout and "01_alpha  unchanged" in second.stdout
+    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 24
+    module = tiny / "esgrisk" / "panel.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    third = build(tiny, "-p", "panel_path", str(alt))
+    assert "02_panel  ran" in third.stdout and "01_alpha  unchanged" in third.stdout
