@@ -994,9 +994,12 @@ def _run_chapters(names, plans, gen, kernels, previous, commit, force, jobs, wid
             _print(out, f"[{count:2d}/{total}] {name:<{width}}  {what}")
     except BaseException:
         kernels.kill_all()
-        deadline = time.monotonic() + 5
+        # A worker notices its dead kernel within a second or so; one still starting a kernel can
+        # wait much longer, so do not wait for it: it publishes nothing, and its kernel is killed.
+        deadline = time.monotonic() + 1.5
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        kernels.kill_all()
         raise
     for thread in threads:
         thread.join()

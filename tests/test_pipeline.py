@@ -471,3 +471,59 @@ def test_editing_the_panel_in_place_or_an_imported_module_reruns_only_what_depen
     module.write_text(module.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
     third = build(tiny, "-p", "panel_path", str(alt))
     assert "02_panel  ran" in third.stdout and "01_alpha  unchanged" in third.stdout
+
+
+PROVENANCE_KEYS = {"panel", "panel_sha256", "n_firms", "n_years", "nobs", "parameters", "chapter", "commit",
+                   "built_at"}
+
+
+def _built_book():
+    from conftest import missing
+
+    if not (paths.BUILD_HTML / "index.html").exists():
+        missing("the book is not built: run `make book` (make test does it first)")
+
+
+@pytest.mark.book
+def test_every_results_json_of_the_book_carries_its_provenance():
+    _built_book()
+    files = sorted(paths.RESULTS.rglob("*.json"))
+    assert files
+    chapters = set(pipeline.chapters_from_toc())
+    for file in files:
+        data = _json(file)
+        assert isinstance(data, dict) and PROVENANCE_KEYS <= set(data.get("provenance", {})), file.name
+        provenance = data["provenance"]
+        assert provenance["chapter"] in chapters
+        if provenance["panel_sha256"] is not None:
+            panel = paths.resolve(provenance["panel"])
+            if panel.is_file():  # a user's panel outside the repository is known by its name only
+                assert pipeline.sha256_file(panel) == provenance["panel_sha256"], f"{file.name}: panel changed"
+            assert provenance["nobs"] > 0 and provenance["n_firms"] >= 2
+
+
+@pytest.mark.book
+def test_the_published_build_is_one_generation_and_names_its_panel():
+    _built_book()
+    current = pipeline.current_generation()
+    assert current is not None
+    for live in pipeline.LIVE.values():
+        assert live.resolve().parent == current, f"{live} is not part of the published build"
+    line = (paths.EXECUTED / "provenance.md").read_text(encoding="utf-8").strip()
+    assert "panel" in line
+    for page in ("book/intro.html", "executed/11_reproducibility.html"):
+        assert "Data of this build" in (paths.BUILD_HTML / page).read_text(encoding="utf-8"), page
+    log = _json(pipeline.RUN_LOG)
+    for name in pipeline.chapters_from_toc():
+        record = pipeline.read_record(paths.EXECUTED / f"{name}.ipynb")
+        assert record and record["key"] == log[name]["key"], name
+
+
+@pytest.mark.book
+def test_no_page_download_or_result_shows_a_path_of_the_build_machine():
+    _built_book()
+    machine = str(paths.ROOT.resolve()).encode()
+    for folder in (paths.EXECUTED, paths.RESULTS, paths.BUILD_HTML):
+        for file in folder.rglob("*"):
+            if file.is_file() and "failed" not in file.relative_to(folder).parts:
+                assert machine not in file.read_bytes(), f"{file.relative_to(folder.parent)} shows {machine!r}"
