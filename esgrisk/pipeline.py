@@ -38,6 +38,13 @@ failures, because the reader would see them.
 build time); ``executed/provenance.md`` states the panel of the build for the
 landing page, and ``executed/run_log.json`` lists every chapter's record for
 the status page.
+
+Why not make rules or jupyter-cache: make decides by file times, not content,
+cannot take a panel's hash or a parameter as a prerequisite, and publishes
+each target on its own (an interrupted run leaves a mix); jupyter-cache keys a
+notebook on its code cells only (not the data it reads, its parameters or the
+package it imports) and caches notebooks, not the results files they write.
+Both would still need the staging and publication done here.
 """
 
 from __future__ import annotations
