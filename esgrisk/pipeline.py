@@ -10,8 +10,10 @@ with Jupyter Book (``-W -n --keep-going``).
 and the HTML succeeded does one atomic rename of the symbolic link
 ``.builds/current`` publish it; ``executed``, ``results`` and ``_build/html``
 are symbolic links through ``.builds/current``, so they always show one
-complete build. A failed or interrupted build deletes its generation and
-leaves the last good one untouched.
+complete build. A failed or interrupted build publishes nothing and leaves
+the last good one untouched; the chapters it completed are kept aside in
+``.builds/unpublished`` (never shown) so that the next build need not execute
+them again if their inputs match.
 
 **Reuse.** Each executed notebook carries its record in its metadata
 (``metadata.esgrisk``): the hash of its inputs (chapter source, effective
@@ -80,6 +82,8 @@ from esgrisk.status import git_commit, panel_summary
 
 BUILDS = paths.ROOT / ".builds"
 CURRENT = BUILDS / "current"
+# Chapters completed by the last build that failed or was interrupted: never shown, but reusable.
+UNPUBLISHED = BUILDS / "unpublished"
 LOCK = BUILDS / "lock"
 # The live folders and the name each has inside a generation.
 LIVE = {"executed": paths.EXECUTED, "results": paths.RESULTS, "html": paths.BUILD_HTML}
@@ -117,7 +121,7 @@ class BuildInterrupted(BaseException):
 @dataclass(frozen=True)
 class ChapterRun:
     name: str
-    status: str  # "ran", "reused" or "kept" (not selected, carried over as it was)
+    status: str  # "ran", "reused", "resumed" (completed by an unpublished build) or "kept" (not selected)
     seconds: float
 
 
@@ -184,12 +188,20 @@ def declared_parameters(source_text: str) -> set[str]:
     return set(parameter_defaults(source_text))
 
 
+_SHA_CACHE: dict[tuple, str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Content hash of a file (remembered while its size and modification time stay the same)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if key not in _SHA_CACHE:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _SHA_CACHE[key] = digest.hexdigest()
+    return _SHA_CACHE[key]
 
 
 def _files(globs: Iterable[str]) -> list[Path]:
@@ -590,18 +602,21 @@ def read_record(notebook: Path) -> dict | None:
         return None
 
 
-def reusable(name: str, key: str, previous: Path | None) -> dict | None:
-    """The previous build's record of ``name`` if its inputs hash is ``key`` and its results are intact."""
-    if previous is None:
-        return None
-    record = read_record(previous / "executed" / f"{name}.ipynb")
-    if not record or record.get("key") != key:
-        return None
-    for rel, digest in record.get("outputs", {}).items():
-        file = previous / "results" / rel
-        if not file.is_file() or sha256_file(file) != digest:
-            return None
-    return record
+def reusable(name: str, key: str, sources: Iterable[Path | None]) -> tuple[dict, Path] | None:
+    """A record of ``name`` whose inputs hash is ``key`` and whose results are intact, and the build holding it.
+
+    ``sources``: the published build first, then the chapters an unpublished build completed.
+    """
+    for source in sources:
+        if source is None or not source.is_dir():
+            continue
+        record = read_record(source / "executed" / f"{name}.ipynb")
+        if not record or record.get("key") != key:
+            continue
+        if all((source / "results" / rel).is_file() and sha256_file(source / "results" / rel) == digest
+               for rel, digest in record.get("outputs", {}).items()):
+            return record, source
+    return None
 
 
 def carry_over(name: str, record: dict, previous: Path, gen: Generation) -> None:
@@ -918,7 +933,7 @@ def _run(all_names, selected, overrides, force, jobs, html, out, err) -> list[Ch
             if failures:
                 raise ChapterFailed("the status chapter failed (reported above); the last good build is kept")
         _write_manifest(gen, panel_line)
-        ran = any(r.status == "ran" for r in results)
+        ran = any(r.status in ("ran", "resumed") for r in results)
         previous_html = previous is not None and (previous / "html" / "index.html").exists()
         if not html:
             if not ran and previous is not None and not force:
@@ -938,12 +953,24 @@ def _run(all_names, selected, overrides, force, jobs, html, out, err) -> list[Ch
         shutil.rmtree(gen.root / "src", ignore_errors=True)
         with signals_deferred():
             publish(gen)
+        shutil.rmtree(UNPUBLISHED, ignore_errors=True)
         _print(out, "[publish] executed/, results/ and _build/html now show this build")
         return results
     except BaseException:
         kernels.kill_all()
-        shutil.rmtree(gen.root, ignore_errors=True)
+        keep_unpublished(gen)
         raise
+
+
+def keep_unpublished(gen: Generation) -> None:
+    """Keep the chapters a failed or interrupted build completed (for reuse, never shown); drop the rest."""
+    for scratch in ("work", "src", "jb", "html"):
+        shutil.rmtree(gen.root / scratch, ignore_errors=True)
+    shutil.rmtree(UNPUBLISHED, ignore_errors=True)
+    try:
+        gen.root.rename(UNPUBLISHED)
+    except OSError:
+        shutil.rmtree(gen.root, ignore_errors=True)
 
 
 def _run_chapters(names, plans, gen, kernels, previous, commit, force, jobs, width, out, err, results,
@@ -964,10 +991,11 @@ def _run_chapters(names, plans, gen, kernels, previous, commit, force, jobs, wid
             p = plans[name]
             try:
                 inputs = chapter_inputs(name, p.parameters, extra)
-                record = None if force else reusable(name, inputs_key(inputs), previous)
-                if record is not None:
-                    carry_over(name, record, previous, gen)
-                    done.put((name, "reused", 0.0, None))
+                found = None if force else reusable(name, inputs_key(inputs), (previous, UNPUBLISHED))
+                if found is not None:
+                    record, source = found
+                    carry_over(name, record, source, gen)
+                    done.put((name, "reused" if source == previous else "resumed", 0.0, None))
                     continue
                 provenance = {**{k: v for k, v in p.panel.as_dict().items() if k != "simulated"},
                               "parameters": display_parameters(p.parameters), "chapter": name, "commit": commit}
@@ -997,7 +1025,8 @@ def _run_chapters(names, plans, gen, kernels, previous, commit, force, jobs, wid
                 _print(out, f"[{count:2d}/{total}] {name:<{width}}  FAILED")
                 continue
             results.append(ChapterRun(name, status, seconds))
-            what = f"ran in {seconds:5.1f} s" if status == "ran" else "unchanged, reused"
+            what = {"ran": f"ran in {seconds:5.1f} s", "reused": "unchanged, reused",
+                    "resumed": "completed by the last unpublished build, reused"}[status]
             _print(out, f"[{count:2d}/{total}] {name:<{width}}  {what}")
     except BaseException:
         kernels.kill_all()
@@ -1056,8 +1085,10 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
         return 128 + interrupt.signum
     ran = sum(r.status == "ran" for r in runs)
+    resumed = sum(r.status == "resumed" for r in runs)
     print(f"[done] {ran} executed, {sum(r.status == 'reused' for r in runs)} unchanged, "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+          + (f"{resumed} taken from the last unpublished build, " if resumed else "")
+          + f"{time.perf_counter() - started:.1f} s", flush=True)
     return 0
 
 

@@ -224,13 +224,25 @@ def test_display_path_never_shows_the_machine(tmp_path):
     assert paths.display_path(tmp_path / "my panel.csv") == "my panel.csv"
 
 
-@pytest.fixture()
-def tiny(tmp_path):
-    """A two-chapter book (one reads the panel) built once successfully."""
-    root = tiny_book(tmp_path / "tiny", {"01_alpha": ALPHA, "02_panel": PANEL_CHAPTER})
+@pytest.fixture(scope="module")
+def tiny_built(tmp_path_factory):
+    root = tiny_book(tmp_path_factory.mktemp("template") / "tiny", {"01_alpha": ALPHA, "02_panel": PANEL_CHAPTER})
     first = build(root)
     assert first.returncode == 0, first.stderr
     return root
+
+
+@pytest.fixture()
+def tiny(tiny_built, tmp_path):
+    """A two-chapter book (one reads the panel) built once successfully (a copy: links are relative)."""
+    root = tmp_path / "tiny"
+    shutil.copytree(tiny_built, root, symlinks=True)
+    return root
+
+
+def said(output: str, chapter: str, what: str) -> bool:
+    """Whether the build's progress lines say ``what`` of ``chapter`` (names are padded to one width)."""
+    return re.search(rf"\b{chapter}\s+{re.escape(what)}", output) is not None
 
 
 def _json(path: Path) -> dict:
@@ -282,12 +294,12 @@ def test_interrupted_run_on_another_panel_leaves_the_last_build_and_a_plain_reru
     # a completed run on the other panel is published whole, and a plain run goes back to the default
     other = build(tiny, "-p", "panel_path", str(alt))
     assert other.returncode == 0, other.stderr
-    assert "01_alpha  unchanged" in other.stdout  # it reads no panel
+    assert said(other.stdout, "01_alpha", "unchanged")  # it reads no panel
     provenance = _json(tiny / "results" / "fe_entity.json")["provenance"]
     assert provenance["nobs"] == 160 and provenance["panel"] == "alt.csv"
     assert "a user's panel" in (tiny / "executed" / "provenance.md").read_text(encoding="utf-8")
     back = build(tiny)
-    assert "02_panel  ran" in back.stdout and _json(tiny / "results" / "fe_entity.json")["nobs"] == 72
+    assert said(back.stdout, "02_panel", "ran") and _json(tiny / "results" / "fe_entity.json")["nobs"] == 72
 
 
 def _kernels_of(pid: int) -> list[int]:
@@ -401,7 +413,17 @@ def test_failing_chapter_is_reported_with_its_source_lines_and_publishes_nothing
     assert "RuntimeError" in (tiny / log).read_text(encoding="utf-8")
     assert message.count("deliberately broken cell 1") <= 2  # once in the headline, once in the line shown
     assert snapshot(tiny) == before, "a failed build changed the published one"
-    set_toc(tiny, ["01_alpha", "02_panel"])
+    # fixed, the chapter runs; what the failed build completed on the same inputs is not executed again
+    again = build(tiny, "--jobs", "1", "-p", "seed", "5")
+    assert again.returncode == 1 and said(again.stdout, "01_alpha", "ran") and said(again.stdout, "02_panel", "ran")
+    (tiny / "notebooks" / "03_broken.py").write_text(BROKEN.replace("raise RuntimeError", "print"), encoding="utf-8")
+    fixed = build(tiny, "--jobs", "1", "-p", "seed", "5")
+    assert fixed.returncode == 0, fixed.stderr
+    assert said(fixed.stdout, "01_alpha", "completed by the last unpublished build")
+    assert said(fixed.stdout, "02_panel", "completed by the last unpublished build")
+    assert said(fixed.stdout, "03_broken", "ran")
+    assert _json(tiny / "results" / "alpha.json")["value"] == 5
+    assert not (tiny / ".builds" / "unpublished").exists()
 
 
 @pytest.mark.slow
@@ -461,16 +483,16 @@ def test_make_book_takes_a_panel_path_with_a_space(tiny):
 @pytest.mark.slow
 def test_editing_the_panel_in_place_or_an_imported_module_reruns_only_what_depends_on_it(tiny):
     alt = alt_panel(tiny, "alt.csv", firms=5, years=4)
-    first = build(tiny, "-p", "panel_path", "alt.csv")
-    assert "02_panel  ran" in first.stdout, first.stderr
+    first = build(tiny, "--no-html", "-p", "panel_path", "alt.csv")
+    assert said(first.stdout, "02_panel", "ran"), first.stderr
     alt_panel(tiny, "alt.csv", firms=6, years=4)  # same path, other content
-    second = build(tiny, "-p", "panel_path", str(alt))
-    assert "02_panel  ran" in second.stdout and "01_alpha  unchanged" in second.stdout
+    second = build(tiny, "--no-html", "-p", "panel_path", str(alt))
+    assert said(second.stdout, "02_panel", "ran") and said(second.stdout, "01_alpha", "unchanged")
     assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 24
     module = tiny / "esgrisk" / "panel.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
-    third = build(tiny, "-p", "panel_path", str(alt))
-    assert "02_panel  ran" in third.stdout and "01_alpha  unchanged" in third.stdout
+    third = build(tiny, "--no-html", "-p", "panel_path", str(alt))
+    assert said(third.stdout, "02_panel", "ran") and said(third.stdout, "01_alpha", "unchanged")
 
 
 PROVENANCE_KEYS = {"panel", "panel_sha256", "n_firms", "n_years", "nobs", "parameters", "chapter", "commit",
