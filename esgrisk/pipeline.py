@@ -327,18 +327,31 @@ def fingerprint(source: Path, parameters: Mapping[str, Any], extra: Iterable[Pat
 # Failures
 # ---------------------------------------------------------------------------------------------
 
-def problem_outputs(nb: Any) -> list[str]:
-    """Describe every error output and every printed warning in an executed notebook."""
+def problem_outputs(nb: Any, where=None) -> list[str]:
+    """Describe every error output and every printed warning in an executed notebook.
+
+    ``where(index)`` names cell ``index`` (default ``cell N``, counting every cell).
+    """
+    where = where or (lambda index: f"cell {index}")
     problems = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                problems.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+                problems.append(f"{where(index)}: {output.get('ename')}: {output.get('evalue')}")
             elif output.get("output_type") == "stream" and output.get("name") == "stderr":
                 text = _ANSI.sub("", output.get("text", ""))
                 if _WARNING_LINE.search(text):
-                    problems.append(f"cell {index} printed a warning:\n{text.strip()}")
+                    problems.append(f"{where(index)} printed a warning:\n{text.strip()}")
     return problems
+
+
+def cell_location(name: str, nb: Any, index: int) -> str:
+    """Cell ``index`` of chapter ``name``'s executed notebook as lines of ``notebooks/NN_topic.py``."""
+    ranges = cell_line_ranges(source_of(name).read_text(encoding="utf-8"))
+    src_index = source_cell_index(nb, index)
+    if 0 <= src_index < len(ranges):
+        return f"the cell at notebooks/{name}.py lines {ranges[src_index][0]}-{ranges[src_index][1]}"
+    return f"cell {index} of executed/{name}.ipynb"
 
 
 def cell_line_ranges(source_text: str) -> list[tuple[int, int]]:
@@ -498,6 +511,7 @@ class Generation:
         BUILDS.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         root = Path(tempfile.mkdtemp(prefix=f"gen-{stamp}-", dir=BUILDS))
+        root.chmod(0o755)  # mkdtemp makes it private; the published book must be readable like any folder
         for folder in ("executed", "results", "work"):
             (root / folder).mkdir()
         return cls(root)
@@ -727,7 +741,8 @@ def execute_chapter(name: str, given: Mapping[str, Any], gen: Generation, kernel
         raise ChapterFailed(f"{name}: interrupted")
     seconds = time.perf_counter() - started
     executed = nbformat.read(staged, as_version=4) if staged.exists() else None
-    problems = problem_outputs(executed) if executed is not None else [f"{type(error).__name__}: {error}"]
+    problems = (problem_outputs(executed, lambda index: cell_location(name, executed, index))
+                if executed is not None else [f"{type(error).__name__}: {error}"])
     if error is not None or problems:
         failed = failure_folder()
         log = failed / f"{name}.log"
@@ -738,8 +753,9 @@ def execute_chapter(name: str, given: Mapping[str, Any], gen: Generation, kernel
                     if output.get("output_type") == "error":
                         detail.append(_ANSI.sub("", "\n".join(output.get("traceback", []))))
             shutil.copy2(staged, failed / f"{name}.ipynb")
-        log.write_text("\n\n".join([*problems, *detail, f"{type(error).__name__}: {error}" if error else ""]),
-                       encoding="utf-8")
+        kernel_chatter = (work / "kernel.log").read_text(encoding="utf-8", errors="replace")
+        log.write_text("\n\n".join([*problems, *detail, f"{type(error).__name__}: {error}" if error else "",
+                                     "kernel process output:\n" + kernel_chatter]), encoding="utf-8")
         if executed is not None and any(o.get("output_type") == "error"
                                         for c in executed.cells for o in c.get("outputs", [])):
             raise ChapterFailed(describe_error(name, executed, log))
@@ -1070,6 +1086,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                        help="papermill parameter given to every chapter that declares it")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     cwd = Path.cwd()
     os.chdir(paths.ROOT)
     started = time.perf_counter()
@@ -1080,7 +1098,9 @@ def main(argv: list[str] | None = None) -> int:
     except ChapterFailed as failure:
         print(f"\n{failure}\n", file=sys.stderr, flush=True)
         return 1
-    except BuildInterrupted as interrupt:
+    except (BuildInterrupted, KeyboardInterrupt) as interrupt:
+        if isinstance(interrupt, KeyboardInterrupt):
+            interrupt = BuildInterrupted(signal.SIGINT)
         print(f"\n[interrupted] {interrupt}: kernels stopped, nothing published; the last good build is kept",
               file=sys.stderr, flush=True)
         return 128 + interrupt.signum

@@ -549,3 +549,33 @@ def test_no_page_download_or_result_shows_a_path_of_the_build_machine():
         for file in folder.rglob("*"):
             if file.is_file() and "failed" not in file.relative_to(folder).parts:
                 assert machine not in file.read_bytes(), f"{file.relative_to(folder.parent)} shows {machine!r}"
+
+
+def test_cell_location_names_the_source_lines_of_an_executed_cell():
+    import jupytext
+
+    name = "11_reproducibility"
+    nb = jupytext.read(pipeline.source_of(name))
+    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(parameters + 1, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["injected-parameters"]}))
+    index = next(i for i, c in enumerate(nb.cells) if "times.style" in c.source)
+    lines = pipeline.source_of(name).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("times.style"))
+    location = pipeline.cell_location(name, nb, index)
+    first, last = map(int, re.search(r"lines (\d+)-(\d+)", location).groups())
+    assert location.startswith(f"the cell at notebooks/{name}.py") and first <= line <= last
+    assert lines[first - 2].startswith("# %%")  # the range starts right after the cell's marker
+
+
+@pytest.mark.slow
+def test_a_printed_warning_fails_the_chapter_with_its_source_lines(tiny):
+    before = snapshot(tiny)
+    (tiny / "notebooks" / "03_warns.py").write_text(
+        '# %% tags=["parameters"]\nresults_dir = "results"\n\n# %%\nimport warnings\n\n'
+        'warnings.warn("the reader would see this", UserWarning)\n', encoding="utf-8")
+    set_toc(tiny, ["01_alpha", "02_panel", "03_warns"])
+    failed = build(tiny, "--no-html")
+    assert failed.returncode == 1
+    assert "the cell at notebooks/03_warns.py lines 5-7 printed a warning" in failed.stderr
+    assert "UserWarning: the reader would see this" in failed.stderr
+    assert snapshot(tiny) == before
