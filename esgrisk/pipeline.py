@@ -949,16 +949,18 @@ def _run(all_names, selected, overrides, force, jobs, html, out, err) -> list[Ch
             if failures:
                 raise ChapterFailed("the status chapter failed (reported above); the last good build is kept")
         _write_manifest(gen, panel_line)
-        ran = any(r.status in ("ran", "resumed") for r in results)
+        # Nothing to publish if no chapter ran and the chapters are the ones the published build has.
+        same = previous is not None and not force and not any(r.status in ("ran", "resumed") for r in results) \
+            and {p.stem for p in (previous / "executed").glob("*.ipynb")} == set(gen.records)
         previous_html = previous is not None and (previous / "html" / "index.html").exists()
         if not html:
-            if not ran and previous is not None and not force:
+            if same:
                 shutil.rmtree(gen.root, ignore_errors=True)
                 return results
             gen.html.mkdir()  # no HTML in this build: no page of another build may stand next to it
         else:
             fp = html_inputs(gen)
-            if not force and not ran and previous_html and (previous / "html_inputs").exists() \
+            if same and previous_html and (previous / "html_inputs").exists() \
                     and (previous / "html_inputs").read_text() == fp:
                 _print(out, "[html] unchanged, skipped")
                 shutil.rmtree(gen.root, ignore_errors=True)

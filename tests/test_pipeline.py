@@ -466,6 +466,12 @@ def test_only_toc_chapters_enter_the_book_and_stale_pages_go(tiny):
     assert not (html / "executed" / "02_panel.html").exists(), "a page left the toc but stayed in the book"
     assert not list(html.rglob("*draft*"))
     assert not (tiny / "results" / "fe_entity.json").exists(), "results of a chapter no longer in the toc"
+    set_toc(tiny, ["01_alpha", "02_panel"])
+    assert build(tiny, "--no-html").returncode == 0
+    set_toc(tiny, ["01_alpha"])
+    without_html = build(tiny, "--no-html")  # every chapter reused, yet one fewer: a new build to publish
+    assert without_html.returncode == 0 and "[publish]" in without_html.stdout
+    assert not (tiny / "executed" / "02_panel.ipynb").exists()
 
 
 @pytest.mark.slow
