@@ -585,3 +585,26 @@ def test_a_printed_warning_fails_the_chapter_with_its_source_lines(tiny):
     assert "the cell at notebooks/03_warns.py lines 5-7 printed a warning" in failed.stderr
     assert "UserWarning: the reader would see this" in failed.stderr
     assert snapshot(tiny) == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_make_stops_it_within_seconds_and_publishes_nothing(tiny):
+    """Ctrl-C in a terminal signals make and the pipeline together (one process group)."""
+    shutil.copy2(paths.ROOT / "Makefile", tiny / "Makefile")
+    (tiny / ".venv").symlink_to(Path(sys.prefix))
+    before = snapshot(tiny)
+    make = subprocess.Popen(["make", "-o", ".venv/.installed", "-o", "data", "book", "FORCE=1",
+                             "PIPELINE_PARAMETERS=-p sleep_seconds 600"],
+                            cwd=tiny, env=_env_for(tiny), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((tiny / ".builds").glob("gen-*/work/02_panel/results/fe_entity.json")):
+        assert time.monotonic() < deadline and make.poll() is None, make.communicate()
+        time.sleep(0.1)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    os.killpg(make.pid, signal.SIGINT)
+    _, err = make.communicate(timeout=60)
+    assert make.returncode != 0 and time.monotonic() - sent < 15
+    assert "nothing published" in err and "Traceback" not in err
+    assert snapshot(tiny) == before
