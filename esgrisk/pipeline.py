@@ -88,7 +88,6 @@ LOCK = BUILDS / "lock"
 # The live folders and the name each has inside a generation.
 LIVE = {"executed": paths.EXECUTED, "results": paths.RESULTS, "html": paths.BUILD_HTML}
 RUN_LOG = paths.EXECUTED / "run_log.json"
-PROVENANCE_PAGE = paths.EXECUTED / "provenance.md"
 FAILED = paths.EXECUTED / "failed"
 RECORD = "esgrisk"  # key of a chapter's record in the executed notebook's metadata
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -292,35 +291,26 @@ def display_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 DEFAULT_PIPELINE_VALUES = {"results_dir": "results", "run_log_path": "executed/run_log.json"}
 
 
-def chapter_inputs(name: str, parameters: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> dict:
-    """Everything a chapter's output depends on, as hashes (the record that decides reuse)."""
-    source = source_of(name)
-    code = source.read_text(encoding="utf-8")
+def source_inputs(source: Path, parameters: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> dict:
+    """Everything the output of ``source`` run with ``parameters`` depends on, as hashes (decides reuse)."""
     return {
         "source": sha256_file(source),
         "parameters": display_parameters(parameters),
         "files": {k: sha256_file(p) for k, p in sorted(_file_parameters(parameters).items())},
-        "modules": {_rel(p): sha256_file(p) for p in imported_modules(code)},
+        "modules": {_rel(p): sha256_file(p) for p in imported_modules(source.read_text(encoding="utf-8"))},
         "shared": {_rel(p): sha256_file(p) for p in _files(SHARED_INPUT_GLOBS)},
         "python": sys.version.split()[0],
         **({"extra": dict(extra)} if extra else {}),
     }
 
 
+def chapter_inputs(name: str, parameters: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> dict:
+    """The inputs record of chapter ``name`` (see :func:`source_inputs`)."""
+    return source_inputs(source_of(name), parameters, extra)
+
+
 def inputs_key(inputs: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def fingerprint(source: Path, parameters: Mapping[str, Any], extra: Iterable[Path] = ()) -> str:
-    """Hash of a source file, its parameters, the files they name and ``extra`` files (see :func:`chapter_inputs`)."""
-    inputs = {
-        "source": sha256_file(source),
-        "parameters": dict(parameters),
-        "files": {k: sha256_file(p) for k, p in _file_parameters(parameters).items()},
-        "modules": {_rel(p): sha256_file(p) for p in imported_modules(source.read_text(encoding="utf-8"))},
-        "shared": {_rel(p): sha256_file(p) for p in [*_files(SHARED_INPUT_GLOBS), *extra]},
-    }
-    return inputs_key(inputs)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -49,22 +49,29 @@ def test_chapters_are_named_nn_topic():
         assert name[:2].isdigit() and name[2] == "_", name
 
 
-def test_fingerprint_changes_with_source_parameters_and_files(tmp_path):
+def test_inputs_key_changes_with_source_parameters_and_the_panel_content(tmp_path):
+    def key(parameters, extra=None):
+        return pipeline.inputs_key(pipeline.source_inputs(source, parameters, extra))
+
     source = tmp_path / "01_x.py"
     source.write_text(SOURCE, encoding="utf-8")
     data = tmp_path / "panel.csv"
     data.write_text("a\n1\n", encoding="utf-8")
-    base = pipeline.fingerprint(source, {"panel_path": str(data)})
-    assert base == pipeline.fingerprint(source, {"panel_path": str(data)})
-    assert base != pipeline.fingerprint(source, {"panel_path": str(data), "seed": 2})
-    data.write_text("a\n2\n", encoding="utf-8")  # the user's panel file is an input too
-    assert base != pipeline.fingerprint(source, {"panel_path": str(data)})
-    changed = pipeline.fingerprint(source, {"panel_path": str(data)})
+    base = key({"panel_path": str(data)})
+    assert base == key({"panel_path": str(data)})
+    assert base != key({"panel_path": str(data), "seed": 2})
+    data.write_text("a\n22\n", encoding="utf-8")  # the same path with other content
+    changed = key({"panel_path": str(data)})
+    assert base != changed
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    shutil.copy2(data, copy / "panel.csv")  # the same content under the same name elsewhere: same inputs
+    assert key({"panel_path": str(copy / "panel.csv")}) == changed
     source.write_text(SOURCE + "\n# %%\ny = 2\n", encoding="utf-8")
-    assert changed != pipeline.fingerprint(source, {"panel_path": str(data)})
-    extra = tmp_path / "extra.json"
-    extra.write_text("{}", encoding="utf-8")
-    assert pipeline.fingerprint(source, {}) != pipeline.fingerprint(source, {}, (extra,))
+    assert changed != key({"panel_path": str(data)})
+    assert key({}) != key({}, {"records": "x"})
+    inputs = pipeline.source_inputs(source, {"panel_path": str(data)})
+    assert str(tmp_path) not in json.dumps(inputs), "the record shows a path of the build machine"
 
 
 def test_shared_inputs_cover_data_and_pins():
