@@ -17,9 +17,6 @@ PANEL ?=
 PANEL_ENCODING ?=
 PANEL_COLUMNS ?=
 PANEL_ACCEPT ?=
-# your panel's options, as papermill parameters of every panel chapter (see README, "Use your own data")
-PANEL_PARAMS = $(if $(PANEL),-p panel_path $(abspath $(PANEL))) $(if $(PANEL_ENCODING),-p panel_encoding $(PANEL_ENCODING)) \
-  $(if $(PANEL_COLUMNS),-p panel_columns $(abspath $(PANEL_COLUMNS))) $(if $(PANEL_ACCEPT),-p panel_accept "$(PANEL_ACCEPT)")
 CHAPTERS ?=
 PYTEST_ARGS ?=
 
@@ -39,13 +36,23 @@ venv: $(STAMP)
 data: venv
 	@$(PY) -m esgrisk.simulate
 
-notebooks: data
-	@$(if $(PANEL),$(PY) -m esgrisk.preflight $(abspath $(PANEL)) $(if $(PANEL_ENCODING),--encoding $(PANEL_ENCODING)) $(if $(PANEL_COLUMNS),--columns $(abspath $(PANEL_COLUMNS))) $(if $(PANEL_ACCEPT),--accept "$(PANEL_ACCEPT)"),true)
-	@$(PY) -m esgrisk.pipeline execute $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force) $(PANEL_PARAMS)
+# Papermill parameters for every chapter that declares them, one `-p name "value"` each (values may
+# contain spaces; relative paths are read from the directory make runs in). Add a line per option.
+PIPELINE_PARAMETERS := $(if $(PANEL),-p panel_path "$(PANEL)") \
+  $(if $(PANEL_ENCODING),-p panel_encoding "$(PANEL_ENCODING)") \
+  $(if $(PANEL_COLUMNS),-p panel_columns "$(PANEL_COLUMNS)") \
+  $(if $(PANEL_ACCEPT),-p panel_accept "$(PANEL_ACCEPT)")
+PIPELINE := $(PY) -m esgrisk.pipeline build $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force)
 
-html: notebooks
-	@$(PY) -m esgrisk.pipeline html $(if $(FORCE),--force)
+# One transaction: execute the chapters that changed, build the HTML, then publish executed/,
+# results/ and _build/html together; a failed or interrupted run publishes nothing.
+html: data
+	@$(PIPELINE) $(PIPELINE_PARAMETERS)
 	@echo "Open _build/html/index.html"
+
+# Execute only (no HTML): the published build then has no _build/html.
+notebooks: data
+	@$(PIPELINE) --no-html $(PIPELINE_PARAMETERS)
 
 # Paired notebooks notebooks/NN_topic.ipynb (git-ignored) for Jupyter and for papermill's command line.
 ipynb: venv
@@ -66,7 +73,7 @@ bench-scale: venv
 	$(PY) scripts/bench_scale.py $(BENCH_ARGS)
 
 clean:
-	rm -rf _build executed results student
+	rm -rf _build executed results student .builds
 
 clean-all: clean
 	rm -rf $(VENV)

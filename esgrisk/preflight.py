@@ -22,9 +22,11 @@ numpy traceback ("exog does not have full column rank", "Singular matrix",
 
 :func:`check_design` returns a :class:`DesignReport`; :func:`require_design`
 raises :class:`DesignError` with every blocking finding in one message.
-``python -m esgrisk.preflight PANEL [--encoding ..] [--columns map.yml]``
-runs the loader and these checks once, so that ``make book`` stops with one
-message instead of one per chapter.
+Every model chapter runs them in its loading cell (:func:`require_design`);
+``python -m esgrisk.preflight PANEL [--encoding ..] [--columns map.yml]`` runs
+the loader and these checks once, by hand. (The build checks the panel with
+the loader once, ``esgrisk.pipeline.check_panel``; the design checks are not
+yet part of that step.)
 """
 
 from __future__ import annotations

@@ -97,16 +97,29 @@ def test_every_panel_chapter_declares_the_panel_parameters_and_types_no_seed():
     assert panel_chapters >= 7
 
 
-def test_make_passes_the_panel_options_to_the_check_and_to_every_chapter():
+def test_make_passes_the_panel_options_to_every_chapter():
     import subprocess
 
     dry = subprocess.run(["make", "-n", "notebooks", "PANEL=x.xlsx", "PANEL_COLUMNS=m.yml",
                           "PANEL_ENCODING=gb18030", "PANEL_ACCEPT=esg_unit_scale"],
                          cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
     assert dry.returncode == 0, dry.stderr
-    check = next(line for line in dry.stdout.splitlines() if "esgrisk.preflight" in line)
-    run = next(line for line in dry.stdout.splitlines() if "esgrisk.pipeline execute" in line)
-    assert f"{paths.ROOT / 'x.xlsx'} --encoding gb18030 --columns {paths.ROOT / 'm.yml'}" in check
-    for param in (f"-p panel_path {paths.ROOT / 'x.xlsx'}", "-p panel_encoding gb18030",
-                  f"-p panel_columns {paths.ROOT / 'm.yml'}", '-p panel_accept "esg_unit_scale"'):
+    run = next(line for line in dry.stdout.splitlines() if "esgrisk.pipeline build" in line)
+    for param in ('-p panel_path "x.xlsx"', '-p panel_encoding "gb18030"', '-p panel_columns "m.yml"',
+                  '-p panel_accept "esg_unit_scale"'):
         assert param in run, run
+
+
+def test_the_build_check_applies_the_column_map_and_the_waivers(tmp_path, panel):
+    """pipeline.check_panel (run once per build) passes panel_columns and panel_accept to the loader."""
+    from esgrisk import pipeline
+
+    unit = tmp_path / "unit.csv"
+    panel.assign(esg=panel["esg"] / 100).rename(columns={"cr4": "CR4"}).to_csv(unit, index=False)
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("CR4: cr4\n", encoding="utf-8")
+    with pytest.raises(pipeline.ChapterFailed, match="esg_unit_scale"):
+        pipeline.check_panel({"panel_path": str(unit), "panel_columns": str(mapping)})
+    checked = pipeline.check_panel({"panel_path": str(unit), "panel_columns": str(mapping),
+                                    "panel_accept": "esg_unit_scale"})
+    assert checked.n_firms == 12
