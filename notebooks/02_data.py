@@ -362,7 +362,7 @@ put("bw_reading", f"On this panel a regression that ignores firm effects therefo
 fig = descriptive.plot_between_within(panel)
 put("bw_colour_note", descriptive.colour_note(panel))
 glue("fig_between_within", descriptive.figure_image(fig), display=False)
-save_figure(fig, out_dir, "fig-between-within")
+saved = save_figure(fig, out_dir, "fig-between-within")  # (not the last value: it would print a path)
 
 # %% [markdown]
 # ```{glue:figure} fig_between_within
