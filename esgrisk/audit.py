@@ -32,6 +32,9 @@ NOTE = "identification note"       # what the design can identify, not an error 
 SENSITIVITY = "sensitivity"        # how strong an omitted confounder would have to be
 #: the order in which findings are ranked in the replication summary
 VERDICT_RANK = {INCONSISTENT: 0, UNEXPLAINED: 1, SENSITIVITY: 2, NOTE: 3, CONSISTENT: 4}
+#: The SE-SD bound is flagged when the printed SEs (read as classical) force the model to explain
+#: more than this share of the outcome's variance: a fit the paper would have to report and explain.
+IMPLAUSIBLE_R2 = 0.99
 
 
 def half_unit(decimals: int) -> float:
@@ -454,7 +457,9 @@ def min_sd_repeated(mean: float, minimum: float, maximum: float, n_values: int, 
     ``2 h^2 + (2 + 4 / (k - 2)) (m - c)^2`` (``c = (a + b)/2``, ``h = (b - a)/2``).
     Over the rounding intervals it is smallest with the highest minimum, the
     lowest maximum and the mean nearest ``c``. The sample SD is
-    ``sqrt(repeats S / (n - 1))`` with ``n = n_values * repeats``.
+    ``sqrt(repeats S / (n - 1))`` with ``n = n_values * repeats``. The mean
+    must be reachable with the other values inside ``[a, b]``; if no mean in
+    its rounding interval is, ``min_sd`` is NaN (no such series exists).
     """
     k = n_values
     if k < 3:
@@ -463,9 +468,15 @@ def min_sd_repeated(mean: float, minimum: float, maximum: float, n_values: int, 
     b = interval(maximum, dec_range)[0] if dec_range is not None else maximum
     m_lo, m_hi = interval(mean, dec_mean) if dec_mean is not None else (mean, mean)
     c, h = (a + b) / 2, (b - a) / 2
-    m = min(max(c, m_lo), m_hi)
-    ss = 2 * h * h + (2 + 4 / (k - 2)) * (m - c) ** 2
+    # the other k - 2 values must lie in [a, b]: means outside this range cannot be reached
+    reach_lo, reach_hi = (a + b + (k - 2) * a) / k, (a + b + (k - 2) * b) / k
+    lo, hi = max(m_lo, reach_lo), min(m_hi, reach_hi)
     n = k * repeats
+    if lo > hi:
+        return {"min_sd": math.nan, "mean_used": math.nan, "min_used": a, "max_used": b,
+                "other_values": math.nan, "n": n}
+    m = min(max(c, lo), hi)
+    ss = 2 * h * h + (2 + 4 / (k - 2)) * (m - c) ** 2
     return {"min_sd": math.sqrt(repeats * ss / (n - 1)), "mean_used": m, "min_used": a, "max_used": b,
             "other_values": (k * m - a - b) / (k - 2), "n": n}
 
@@ -483,6 +494,7 @@ def cr4_year_series(table1: pd.DataFrame, years: int, firms: int, variable: str 
     out = min_sd_repeated(float(row["mean"]), float(row["min"]), float(row["max"]), years, firms,
                           dec_mean=dec[variable], dec_range=dec[variable])
     sd_hi = interval(float(row["sd"]), dec_sd[variable])[1]
+    # a mean the extremes cannot reach (NaN) is infeasible too
     return {**out, "sd_printed": float(row["sd"]), "sd_printed_max": sd_hi,
             "feasible": bool(out["min_sd"] <= sd_hi)}
 
@@ -614,10 +626,19 @@ def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
     return frame
 
 
+#: Strength of each finding within its verdict, strongest first: a contradiction by outside data or
+#: by arithmetic that no rounding can touch comes before one that rests on how a text is read.
+STRENGTH = ("public_revenue_growth", "cr4_year_series", "means_constant", "p_reference_distribution",
+            "text_reg", "equation_label", "se_sd_bound", "variance_risk_term", "public_log_assets",
+            "t_from_rounded", "esg_to_risk_twice", "risk_to_esg_twice")
+
+
 def ranked(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings ordered by verdict (inconsistent first, then unexplained, ...), stable within a verdict."""
-    order = findings["verdict"].map(VERDICT_RANK).fillna(len(VERDICT_RANK))
-    return findings.assign(_rank=order).sort_values("_rank", kind="stable").drop(columns="_rank")
+    """Findings ordered by verdict (inconsistent first, then unexplained, ...), then by :data:`STRENGTH`."""
+    verdict = findings["verdict"].map(VERDICT_RANK).fillna(len(VERDICT_RANK))
+    strength = findings["id"].map({k: i for i, k in enumerate(STRENGTH)}).fillna(len(STRENGTH))
+    return (findings.assign(_v=verdict, _s=strength).sort_values(["_v", "_s"], kind="stable")
+            .drop(columns=["_v", "_s"]))
 
 
 def common_df(table2: pd.DataFrame, dec_t: int = 2, dec_p: int = 3,
@@ -903,7 +924,7 @@ def audit(table1: pd.DataFrame, table2: pd.DataFrame, twosls: pd.DataFrame,
                 f"{se_sd['se_x_sd_ratio']:.0f}). Growth and CR4 in per cent: sigma <= "
                 f"{se_sd_pct['sigma_max']:.2f} (R-squared >= {se_sd_pct['r2_min']:.3f}), but the fitted "
                 f"equation at the means falls to {means_percent:.2f}",
-                CONSISTENT if se_sd["r2_min"] < 0.9 else UNEXPLAINED,
+                CONSISTENT if se_sd["r2_min"] <= IMPLAUSIBLE_R2 else UNEXPLAINED,
                 "classical (homoskedastic) SEs; clustered or robust SEs can be smaller, and the paper does "
                 "not say which it prints"),
         Finding("table1_ranges", "Table 1: means inside ranges, SDs below the largest possible",
