@@ -166,7 +166,11 @@ def design(panel: pd.DataFrame, spec: Spec) -> Design:
         names.append("const")
     x = _transform(raw, groups, spec.effects)
     y = _transform(panel[spec.dependent].to_numpy(float), groups, spec.effects)
-    kept = _independent_columns(x, np.sqrt(np.mean(raw**2, axis=0)) + 1.0)
+    # check the regressor, then the effects' dummies and the constant, then the controls, so that a
+    # control the effects absorb (cr4 with year effects) is the column dropped, not a dummy
+    order = [0, *range(len(cols), x.shape[1]), *range(1, len(cols))]
+    scale = np.sqrt(np.mean(raw**2, axis=0)) + 1.0
+    kept = sorted(order[i] for i in _independent_columns(x[:, order], scale[order]))
     if 0 not in kept:
         raise ValueError(f"{spec.regressor} has no variation left after the {spec.effects} effects")
     dropped = [names[j] for j in range(len(names)) if j not in kept and j < len(cols)]
