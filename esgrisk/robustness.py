@@ -373,7 +373,7 @@ ENUMERATE_UP_TO = 2**12
 
 
 def rademacher(n_clusters: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Rademacher weights (G x B): all 2^G sign vectors if there are at most max(draws, 4,096), else ``draws`` random ones."""
+    """Rademacher weights (G x B): all 2^G sign vectors if at most max(draws, 4,096), else ``draws`` random ones."""
     if 2**n_clusters <= max(draws, ENUMERATE_UP_TO):
         return np.array(list(itertools.product([-1.0, 1.0], repeat=n_clusters))).T
     return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, draws))

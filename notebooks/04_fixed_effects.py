@@ -109,7 +109,9 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 # %% [markdown]
 # ## 4.1 Four estimators of one equation
 #
-# The equation is the paper's:
+# The equation is the paper's, written with firm intercepts $\alpha_i$ as its label
+# ("fixed effects") says; the equation the paper prints has a single intercept
+# $\alpha$, a pooled model (see {doc}`07_audit`, finding `equation_label`):
 #
 # $$
 # \text{ESG}_{it} = \alpha_i + \beta\,\text{Risk}_{it} + \gamma_1 \text{Size}_{it}

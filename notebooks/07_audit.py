@@ -6,7 +6,7 @@
 # The audit's findings come from the paper's printed numbers and from public
 # financial data of the firms it names (`data/published/`), not from any
 # panel. Only the section on what the models can identify
-# ({ref}`audit-identification`) uses a panel, to illustrate what fixed
+# ({ref}`sec-audit-identification`) uses a panel, to illustrate what fixed
 # effects and the instruments can identify; by default
 # that is the book's calibrated simulation (`data/simulated/panel.csv`). To
 # illustrate it on real data, pass a panel that follows the panel contract:
@@ -37,7 +37,7 @@
 # - **Inputs:** `data/published/table1.csv`, `table2.csv`, `twosls.csv`,
 #   `text_claims.csv`, `equation.csv`, `public_financials.csv` (through
 #   `esgrisk.published`); the panel (`panel_path`) for
-#   {ref}`audit-identification` only.
+#   {ref}`sec-audit-identification` only.
 # - **Outputs:** `audit_findings.csv` (one row per finding, unique `id`),
 #   `audit_pvalues.csv`, `audit_identification.csv`, `audit_public.csv` in
 #   `results_dir`; {numref}`tbl-audit-findings`
@@ -432,7 +432,7 @@ glue("au_eq_verdict", "inconsistent" if not eq["consistent"] else "consistent", 
 # ({doc}`04_fixed_effects`) writes the firm-intercept version, which is what
 # the label says, and estimates the pooled version beside it.
 #
-# (audit-public)=
+# (sec-audit-public)=
 # ## The named firms' public data
 
 # %% tags=["hide-input"]
@@ -486,7 +486,8 @@ growth_wide = growth_wide.reset_index()
 sources = panel_g.groupby("firm")["sources"].apply(lambda v: ", ".join(sorted(set(", ".join(v).split(", ")))))
 growth_wide["sources"] = growth_wide["firm"].map(sources)
 cites = sorted(set(published.public_financials()["source"]))
-glue("au_pub_cites", Markdown("{cite:p}`" + ",".join(cites) + "`"), display=False)
+cite_role = "{cite:p}"  # the role and its backticked keys, built from the data file's source column
+glue("au_pub_cites", Markdown(cite_role + "`" + ",".join(cites) + "`"), display=False)
 pd_public = panel_g.assign(mapping=lab0)
 pd_public.to_csv(out_dir / "audit_public.csv", index=False)
 
@@ -588,7 +589,7 @@ glue("au_rv_r2", s_main["partial_r2"], display=False)
 # firm's size, business model or regulatory exposure could plausibly do as
 # much; the paper reports no benchmark.
 #
-# (audit-identification)=
+# (sec-audit-identification)=
 # ## What the models can identify
 #
 # This section uses the panel ({glue:text}`au_panel_file`) to illustrate

@@ -10,7 +10,8 @@ import pytest
 from linearmodels.iv import IV2SLS
 from scipy import stats
 
-from esgrisk import estimate, robustness as rb, sensitivity
+from esgrisk import estimate, sensitivity
+from esgrisk import robustness as rb
 from esgrisk.simulate import simulate_panel
 
 CONTROLS = ["log_assets", "revenue_growth", "cr4", "reg_strength"]
