@@ -12,7 +12,9 @@ from matplotlib.figure import Figure
 
 __all__ = ["plot_public_data", "plot_leave_one_out", "plot_specification_curve"]
 
-_FIRM_MARKERS = dict(zip(["Alibaba", "Amazon", "JD.com", "PDD", "eBay"], "osD^v", strict=True))
+_FIRMS = ["Alibaba", "Amazon", "JD.com", "PDD", "eBay"]
+_FIRM_MARKERS = dict(zip(_FIRMS, "osD^v", strict=True))
+_FIRM_COLOURS = {f: f"C{i}" for i, f in enumerate(_FIRMS)}
 
 
 def plot_public_data(growth: pd.DataFrame, logs: pd.DataFrame, growth_range: tuple[float, float, float],
@@ -31,14 +33,20 @@ def plot_public_data(growth: pd.DataFrame, logs: pd.DataFrame, growth_range: tup
         ax.axhspan(lo, hi, color="0.88", label=f"Table 1 range of {label}")
         ax.axhline(mean, color="0.4", lw=1, ls="--", label="Table 1 mean")
     for firm, grp in growth.groupby("firm"):
-        ax1.plot(grp["year"], grp["growth"], marker=_FIRM_MARKERS.get(firm, "o"), label=firm)
+        ax1.plot(grp["year"], grp["growth"], marker=_FIRM_MARKERS.get(firm, "o"), label=firm,
+                 color=_FIRM_COLOURS.get(firm))
     ax1.set_yscale("symlog", linthresh=0.5)
+    top = max(float(growth["growth"].max()), 1.0)
+    ticks = sorted({*growth_range, 0.0, *(v for v in (1.0, 2.0, 5.0, 10.0) if v <= top)})
+    ax1.set_yticks(ticks)
+    ax1.set_yticklabels([f"{v:g}" for v in ticks])
     ax1.set_xlabel("year (Alibaba: the year its fiscal year ends)")
     ax1.set_ylabel("year-on-year revenue growth (symlog scale)")
     ax1.legend(fontsize=7, loc="upper right")
     for (firm, cur), grp in logs.groupby(["firm", "currency"]):
         filled = grp["bound"] == "value"
-        style = {"marker": _FIRM_MARKERS.get(firm, "o"), "ls": "-" if cur == "RMB" else ":"}
+        style = {"marker": _FIRM_MARKERS.get(firm, "o"), "ls": "-" if cur == "RMB" else ":",
+                 "color": _FIRM_COLOURS.get(firm)}
         line = ax2.plot(grp["fiscal_year"], grp["log_assets"], label=f"{firm} ({cur})", **style)[0]
         if (~filled).any():
             ax2.plot(grp.loc[~filled, "fiscal_year"], grp.loc[~filled, "log_assets"], ls="none",
@@ -85,16 +93,25 @@ def plot_specification_curve(curve: pd.DataFrame, title: str) -> Figure:
     top.vlines(x, ok["ci_low"], ok["ci_high"], color="0.7", lw=0.8)
     top.plot(x, ok["estimate"], "o", ms=2.5)
     top.axhline(0, color="0.3", lw=0.8)
+    # a weak instrument can give estimates and intervals far wider than the rest: the axis shows
+    # the interquartile range of the estimates with a margin of 3 IQR, and says how many it cuts
+    lo, hi = np.quantile(ok["estimate"], [0.25, 0.75]) if len(ok) else (0.0, 1.0)
+    pad = 3 * max(hi - lo, 1e-6)
+    top.set_ylim(lo - pad, hi + pad)
+    cut = int(((ok["estimate"] < lo - pad) | (ok["estimate"] > hi + pad)).sum())
     top.set_ylabel("estimate, 95 % interval")
+    if cut:
+        top.text(0.01, 0.02, f"{cut} estimates outside the axis", transform=top.transAxes, fontsize=7)
     top.set_title(title, fontsize=10)
     dims = [("effects", ok["effects"]), ("estimator", ok["estimator"] + " " + ok["instrument"]),
             ("controls", ok["controls"]), ("cluster", ok["cluster"])]
     labels, ypos = [], 0
-    for _, values in dims:
+    for dim, values in dims:
         for level in sorted(values.unique()):
             hit = values == level
             bottom.plot(x[hit], np.full(hit.sum(), ypos), "|", ms=6, color="C0")
-            labels.append(level if len(level) < 38 else level[:35] + "...")
+            text = f"{dim}: {level.strip()}"
+            labels.append(text if len(text) < 44 else text[:41] + "...")
             ypos += 1
     bottom.set_yticks(range(len(labels)))
     bottom.set_yticklabels(labels, fontsize=6)

@@ -542,6 +542,13 @@ show_table(growth_wide, "Revenue growth of the five named firms by year (Alibaba
            "growth across a change of eBay's reporting basis.", "tbl-audit-public-growth",
            digits=3, save_dir=out_dir)
 
+# %%
+assets_shown = logs.sort_values(["firm", "currency", "fiscal_year"])[
+    ["firm", "fiscal_year", "currency", "item", "value", "log_assets", "bound", "source", "source_kind"]]
+show_table(assets_shown, "Total assets (and, for Alibaba, book value: a lower bound) of the named firms as found, "
+           "in millions of the stated currency, with ln(assets in currency units) and each figure's source.",
+           "tbl-audit-public-assets", digits={"value": 0, "log_assets": 2}, save_dir=out_dir)
+
 # %% tags=["hide-input"]
 fig_pub = plot_public_data(panel_g[panel_g["comparable"]], logs,
                            (float(gr["min"]), float(gr["mean"]), float(gr["max"])),

@@ -260,7 +260,9 @@ curve_summary = (curve[curve["estimate"].notna()]
 # :name: fig-rb-curve-risk
 #
 # Specification curve of the risk -> ESG effect: estimates with 95 %
-# intervals, sorted (top), and the choices behind each (bottom).
+# intervals, sorted (top; the axis spans the interquartile range of the
+# estimates plus three times that range, and says how many it leaves out),
+# and the choices behind each (bottom).
 # ```
 #
 # The ESG -> risk curve has {glue:text}`rb_ce_n` specifications, with the
