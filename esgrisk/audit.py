@@ -731,7 +731,7 @@ RESOLVE = {
 }
 
 #: Firms whose local reporting currency is RMB (the other named firms report in US$).
-RMB_FIRMS = ("Alibaba", "JD.com", "PDD")
+RMB_FIRMS = ("Alibaba", "JD", "PDD")
 #: Years of the paper's sample, for the public-data comparison.
 PAPER_YEARS = range(2018, 2024)
 

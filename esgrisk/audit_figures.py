@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 __all__ = ["plot_public_data", "plot_leave_one_out", "plot_specification_curve"]
 
-_FIRMS = ["Alibaba", "Amazon", "JD.com", "PDD", "eBay"]
+_FIRMS = ["Alibaba", "Amazon", "JD", "PDD", "eBay"]
 _FIRM_MARKERS = dict(zip(_FIRMS, "osD^v", strict=True))
 _FIRM_COLOURS = {f: f"C{i}" for i, f in enumerate(_FIRMS)}
 

@@ -1,7 +1,7 @@
 """The named firms' public financial data against the paper's Table 1.
 
-The paper names five of its twelve firms (Alibaba, JD.com, PDD, Amazon,
-eBay). Their revenues and total assets are public
+The paper names five of its twelve firms (Alibaba, JD (JD.com), PDD,
+Amazon, eBay). Their revenues and total assets are public
 (``data/published/public_financials.csv``, read by
 :func:`esgrisk.published.public_financials`), so two of Table 1's rows can be
 checked against the world, not only against the paper:

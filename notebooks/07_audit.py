@@ -485,16 +485,15 @@ growth_wide.columns = [str(c) for c in growth_wide.columns]
 growth_wide = growth_wide.reset_index()
 sources = panel_g.groupby("firm")["sources"].apply(lambda v: ", ".join(sorted(set(", ".join(v).split(", ")))))
 growth_wide["sources"] = growth_wide["firm"].map(sources)
-cites = sorted(set(published.public_financials()["source"]))
-cite_role = "{cite:p}"  # the role and its backticked keys, built from the data file's source column
-glue("au_pub_cites", Markdown(cite_role + "`" + ",".join(cites) + "`"), display=False)
 pd_public = panel_g.assign(mapping=lab0)
 pd_public.to_csv(out_dir / "audit_public.csv", index=False)
 
 # %% [markdown]
-# The paper names five of its twelve firms: Alibaba, JD.com, PDD, Amazon and
+# The paper names five of its twelve firms: Alibaba, JD, PDD, Amazon and
 # eBay. Their revenues and total assets are public
-# ({glue:md}`au_pub_cites`). Of the {glue:text}`au_pub_n_figures` figures
+# {cite:p}`alibaba2017_bsgasia,alibaba2018_20f_investis,alibaba2019_sec20f,alibaba_marketcap_bookvalue,alibaba_spreadlog,alibaba_stockanalysis,amazon_90bau,amazon_hozir,amazon_scribd_ratio,amazon_stockanalysis,amazon_stocksift,ebay2018_10k,ebay_marketbeat,jd2023_sec20f,jd_craft_mirror,jd_stockanalysis,jd_stocksift,pdd2018_ciw,pdd_logiportfolio,pdd_stocksift,pdd_stoxray,pdd_understandstock`
+# (every source of `data/published/public_financials.csv`; a test keeps the
+# two in step). Of the {glue:text}`au_pub_n_figures` figures
 # used here, {glue:text}`au_pub_n_filing` come from filings (SEC 20-F and
 # 10-K pages, Alibaba's filing host) and {glue:text}`au_pub_n_agg` from data
 # aggregators, whose figures match the filings wherever both were found but

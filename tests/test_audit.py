@@ -728,6 +728,20 @@ def test_public_revenue_growth_paper(full_result):
     assert assets.loc["RMB", "largest"] == pytest.approx(math.log(1.08e12))
 
 
+def test_chapter_cites_every_public_data_source():
+    """The audit chapter's citation of the public data lists exactly the data file's sources, each in the bib."""
+    import re
+
+    from esgrisk.paths import BOOK, NOTEBOOKS
+
+    text = (NOTEBOOKS / "07_audit.py").read_text(encoding="utf-8")
+    sources = set(published.public_financials()["source"])
+    cited = [set(g.split(",")) for g in re.findall(r"\{cite:p\}`([^`]+)`", text) if "pdd_stoxray" in g]
+    assert cited and cited[0] == sources
+    bib = (BOOK / "references.bib").read_text(encoding="utf-8")
+    assert all(f"{{{key}," in bib for key in sources)
+
+
 # ---------------------------------------------------------------------------
 # sensitivity: the published Cinelli-Hazlett formulas
 # ---------------------------------------------------------------------------
