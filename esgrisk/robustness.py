@@ -21,8 +21,9 @@ free:
   estimator (OLS or IV), controls and clustering.
 
 Inference follows the book's one rule (clustered by firm, small-sample factor
-G/(G-1)(N-1)/(N-K) with K counting every coefficient except the firm effects,
-constant and year dummies included; t(G-1) reference). Fixed effects are
+G/(G-1)(N-1)/(N-K) with K counting every reported coefficient except the firm
+effects: slopes, year dummies, and the constant where the book's records
+report one, i.e. pooled models and firm-effects OLS; t(G-1) reference). Fixed effects are
 removed by the within transformation; year effects enter as firm-demeaned
 year dummies, which is exact for unbalanced panels and keeps every firm's
 transformed rows independent of the other firms, so dropping a firm changes
@@ -189,8 +190,9 @@ def design(panel: pd.DataFrame, spec: Spec) -> Design:
         z = zmat
     x = x[:, kept]
     n_firm = 0 if spec.effects == "none" else int(groups.max()) + 1
-    # the constant of xtreg, fe (_cons) is counted in K when firm effects are in; the firm effects are not
-    k_df = x.shape[1] + (0 if spec.effects == "none" else 1)
+    # K as the book's records count it (esgrisk.core.cluster_k): the firm effects are not counted;
+    # firm-effects OLS reports Stata's _cons (counted), firm-effects 2SLS reports no constant
+    k_df = x.shape[1] + (1 if spec.effects != "none" and spec.instrument is None else 0)
     return Design(y, x, z, groups, [names[j] for j in kept], k_df, len(y) - x.shape[1] - n_firm, dropped, spec)
 
 

@@ -61,6 +61,7 @@ def test_ols_estimate_and_clustered_se_against_statsmodels(panel, unbalanced, ef
 
 
 def test_fe_entity_and_iv_match_the_book_estimators(panel):
+    """The same numbers as the estimation core's records (same K rule: esgrisk.core.cluster_k)."""
     fe = estimate.fit_fe_entity(panel)
     mine = rb.fit(rb.design(panel, rb.Spec(effects="firm")))
     assert mine["estimate"] == pytest.approx(float(fe.params["risk_events"]), rel=1e-10)
@@ -187,7 +188,7 @@ def test_anderson_rubin_against_linearmodels_regressions(panel):
         """Clustered Wald of the instrument in the reduced form of y - b0 x (statsmodels, firm dummies)."""
         res = sm.OLS(panel["esg"] - b0 * panel["risk_events"], x).fit(cov_type="cluster",
                                                                       cov_kwds={"groups": groups})
-        k_all, k_book = x.shape[1], len(CONTROLS) + 2
+        k_all, k_book = x.shape[1], len(CONTROLS) + 1  # instrument + controls, as esgrisk.weakiv counts
         se = float(res.bse["region_incidents"]) * math.sqrt((n - k_all) / (n - k_book))
         return (float(res.params["region_incidents"]) / se) ** 2
 
