@@ -69,7 +69,7 @@ from esgrisk import audit, published
 from esgrisk.audit_figures import plot_public_data
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir, resolve
+from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -602,7 +602,7 @@ glue("au_rv_r2", s_main["partial_r2"], display=False)
 # consequences of the design that hold for any panel of this kind.
 
 # %% tags=["hide-input"]
-glue("au_panel_file", str(resolve(panel_path)), display=False)
+glue("au_panel_file", display_path(panel_path), display=False)
 shares = audit.variation_shares(panel, [*audit.REGRESSORS, "region_incidents"])
 industry = audit.industry_instrument_identification(panel)
 ident = audit.identification_findings(panel, ts, shares, industry)

@@ -59,8 +59,6 @@ from esgrisk.panel import load_panel
 panel = load_panel(panel_path)
 
 # %% tags=["hide-input"]
-from pathlib import Path
-
 import numpy as np
 from IPython.display import Markdown
 from myst_nb import glue
@@ -69,7 +67,7 @@ from esgrisk import robustness as rb
 from esgrisk.audit_figures import plot_leave_one_out, plot_specification_curve
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir
+from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -78,7 +76,7 @@ table = checks["table"]
 table.to_csv(out_dir / "robustness.csv", index=False, float_format="%.10g")
 checks["lofo"].to_csv(out_dir / "robustness_lofo.csv", index=False, float_format="%.10g")
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
-glue("rb_panel_file", Markdown(f"`{Path(str(panel_path)).name}`"), display=False)
+glue("rb_panel_file", Markdown(f"`{display_path(panel_path)}`"), display=False)
 glue("rb_n_obs", n_obs, display=False)
 glue("rb_n_firms", n_firms, display=False)
 glue("rb_n_years", n_years, display=False)
