@@ -552,8 +552,8 @@ show_table(assets_shown, "Total assets (and, for Alibaba, book value: a lower bo
 fig_pub = plot_public_data(panel_g[panel_g["comparable"]], logs,
                            (float(gr["min"]), float(gr["mean"]), float(gr["max"])),
                            (float(ar_["min"]), float(ar_["mean"]), float(ar_["max"])))
-glue("fig_audit_public", to_image(fig_pub), display=False)
 save_figure(fig_pub, out_dir, "fig-audit-public")
+glue("fig_audit_public", to_image(fig_pub), display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig_audit_public
