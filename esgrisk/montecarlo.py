@@ -935,6 +935,43 @@ def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | 
     return out, draws
 
 
+#: independent random streams of the study, one per part, derived from one seed (chapters 8 and 9 share them)
+STUDY_STREAMS = ("main", "library", "inference", "power", "grid", "dynamic", "threshold", "own_size")
+
+
+def study_streams(seed: int) -> dict[str, np.random.SeedSequence]:
+    """One SeedSequence per part of the study (:data:`STUDY_STREAMS`), spawned from ``seed``."""
+    return dict(zip(STUDY_STREAMS, np.random.SeedSequence(seed).spawn(len(STUDY_STREAMS)), strict=True))
+
+
+def paper_design(n_reps: int, n_reps_library: int, seed: int, n_firms: int = 12, n_years: int = 6,
+                 params=None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The batched study (``n_reps``) and the library study (``n_reps_library``) at one design, from ``seed``.
+
+    Deterministic in ``seed``: chapter 9 calls it with chapter 8's arguments
+    and gets the same numbers.
+    """
+    streams = study_streams(seed)
+    batched, d1 = design_study(n_reps, n_firms, n_years, np.random.default_rng(streams["main"]), params)
+    library, d2 = library_study(n_reps_library, n_firms, n_years, np.random.default_rng(streams["library"]),
+                                params)
+    return pd.concat([batched, library], ignore_index=True), {**d1, **d2}
+
+
+def reps_within_budget(n_firms: int, n_years: int, budget_s: float, max_reps: int, pilot: int = 20,
+                       seed: int = 0) -> int:
+    """How many batched replications of ``n_firms x n_years`` fit in ``budget_s`` seconds (at least ``pilot``).
+
+    Times :func:`design_study` on ``pilot`` replications and scales linearly.
+    """
+    import time
+
+    start = time.perf_counter()
+    design_study(pilot, n_firms, n_years, seed)
+    per_rep = (time.perf_counter() - start) / pilot
+    return int(min(max_reps, max(pilot, budget_s // max(per_rep, 1e-9))))
+
+
 def power_curve(effects: Sequence[float], n_reps: int, equation: str = "risk_to_esg", n_firms: int = 12,
                 n_years: int = 6, seed: int = 0, params=None, level: float = LEVEL) -> pd.DataFrame:
     """Rejection rate of "no effect" against the true effect size, at one design.
@@ -1246,7 +1283,7 @@ def plot_estimates(fits: Mapping[str, BatchFit], true: float, window: float = 2.
 
 
 def plot_design_grid(grid: pd.DataFrame, estimators: Sequence[str] = ("firm_fe", "fe_iv", "twoway_fe_iv",
-                                                                      "pooled_2sls")):
+                                                                      "pooled_2sls", "iv_loo")):
     """Median bias, median absolute error and coverage against the number of firms.
 
     One line per estimator (colour) and number of years (solid: fewest years,
@@ -1303,5 +1340,65 @@ def plot_thresholds(thresholds: Mapping[tuple[int, int], np.ndarray], true: floa
         ax.set_title(f"{d[0]} firms x {d[1]} years", fontsize=10)
         ax.set_xlabel("estimated threshold (events)")
     axes[0].set_ylabel("share of replications")
+    fig.tight_layout()
+    return fig
+
+
+def plot_first_stage_f(draws: Mapping[str, np.ndarray], estimators: Sequence[str] = ("iv_loo", "iv_inclusive"),
+                       weak_f: float = 10.0, paper_f: float | None = None, panel_f: float | None = None):
+    """Distributions of both first-stage F flavours of the ESG -> risk 2SLS across replications (log x axis).
+
+    Vertical lines: the weak-instrument threshold, the paper's printed F and
+    this panel's cluster-robust F (one draw), when given.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9.0, 3.0))
+    axes = np.atleast_1d(fig.subplots(1, len(estimators), sharey=True))
+    edges = np.logspace(-3, 4, 57)
+    for ax, name in zip(axes, estimators, strict=True):
+        for key, colour, label in (("f_cluster", "tab:blue", "cluster-robust F"),
+                                   ("f_classical", "tab:orange", "classical F")):
+            v = np.clip(draws[f"{name}:{key}"], edges[0], edges[-1])
+            ax.hist(v, bins=edges, histtype="step", lw=1.5, color=colour, label=label,
+                    weights=np.full(v.size, 1 / v.size))
+        ax.axvline(weak_f, color="0.4", ls=":", lw=1, label=f"F = {weak_f:g}")
+        if paper_f is not None:
+            ax.axvline(paper_f, color="tab:red", lw=1, label=f"paper ({paper_f:g})")
+        if panel_f is not None and name == "iv_loo" and np.isfinite(panel_f):
+            ax.axvline(max(panel_f, edges[0]), color="k", lw=1.5, ls="--", label="this panel (one draw)")
+        ax.set_xscale("log")
+        ax.set_title(ESTIMATOR_LABELS.get(name, name), fontsize=9)
+        ax.set_xlabel("first-stage F")
+    axes[0].set_ylabel("share of replications")
+    axes[0].legend(fontsize=7, frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_power_curves(curves: pd.DataFrame, truths: Mapping[str, float]):
+    """Rejection rate of "no effect" against the true effect, one panel per equation, +-2 MC SE bands."""
+    from matplotlib.figure import Figure
+
+    eqs = list(dict.fromkeys(curves["equation"]))
+    fig = Figure(figsize=(9.0, 3.2))
+    axes = np.atleast_1d(fig.subplots(1, len(eqs), sharey=True))
+    titles = {"risk_to_esg": "risk events -> ESG (beta)", "esg_to_risk": "ESG -> risk events (gamma)"}
+    for ax, eq in zip(axes, eqs, strict=True):
+        d = curves[curves["equation"] == eq]
+        for (name, test), part in d.groupby(["estimator", "test"], sort=False):
+            part = part.sort_values("effect")
+            line = ax.plot(part["effect"], part["rejection_rate"], marker="o", ms=3,
+                           ls="-" if test.startswith("clustered") else "--",
+                           label=f"{ESTIMATOR_LABELS.get(name, name)}, {test}")[0]
+            ax.fill_between(part["effect"], part["rejection_rate"] - 2 * part["mc_se"],
+                            part["rejection_rate"] + 2 * part["mc_se"], color=line.get_color(), alpha=0.15)
+        ax.axhline(0.05, color="0.5", lw=0.8, ls=":")
+        ax.axvline(truths[eq], color="tab:red", lw=1)
+        ax.set_title(titles.get(eq, eq), fontsize=10)
+        ax.set_xlabel("true effect")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+    axes[0].set_ylabel("share rejecting 'no effect' at 5 %")
     fig.tight_layout()
     return fig
