@@ -34,8 +34,8 @@
 #   displayed) in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/08_monte_carlo.py`, then
 #   `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p n_reps 2000 -p results_dir my_results`
-#   (`n_reps`: replications at the paper's design; `n_reps_library`: of the
-#   estimators run through the library one panel at a time; `n_reps_power`:
+#   (`n_reps`: replications at the paper's design; `n_reps_library`: of
+#   3SLS, run through the library one panel at a time; `n_reps_power`:
 #   per point of the power curves; `n_reps_grid` and `grid_max_rows`:
 #   replications per design of the firms x years grid and the cap on
 #   simulated firm-years per design; `n_reps_extensions`: per design of the
@@ -141,8 +141,8 @@ glue("mc_size", f"{G0} firms x {T0} years", display=False)
 # {glue:text}`mc_reps` replications of every estimator that is written for
 # whole batches in NumPy (`esgrisk.montecarlo`; the tests check each against
 # linearmodels {cite:p}`sheppard_linearmodels` on the same samples to 1e-8)
-# and {glue:text}`mc_reps_library` of the two that run one panel at a time
-# through the chapters' own library functions (3SLS and Poisson FE).
+# and {glue:text}`mc_reps_library` of 3SLS, which runs one panel at a time
+# through chapter 5's own library function (linearmodels' `IV3SLS`).
 #
 # The replications are **independent draws**. The book's default panel is
 # drawn with a variance-reduction device (`moment_match`: each panel's firm-
@@ -335,8 +335,10 @@ shown_iv = pd.DataFrame({
 
 # %%
 show_table(shown_risk, f"The ESG coefficient of the risk equation across simulated {G0} x {T0} panels "
-           f"(true value {true_gamma:g}; Poisson FE estimates a log-linear model with no true value here, "
-           "so only its rejection rate is shown); rates in %, Monte Carlo standard errors in brackets.",
+           f"(true value {true_gamma:g}; Poisson FE, the conditional maximum-likelihood count model of "
+           "chapter 4 computed for whole batches and checked against statsmodels, estimates a log-linear model "
+           "with no true value here, so only its rejection rate is shown); rates in %, Monte Carlo standard "
+           "errors in brackets.",
            "tbl-mc-risk", save_dir=out_dir)
 
 # %%
