@@ -242,12 +242,13 @@ def fit_all(batch: Mapping[str, np.ndarray], regressors: Sequence[str] = ESG_REG
     * ``firm_fe``: within estimator (K = k + 1, as ``xtreg, fe``);
     * ``twoway_fe``: within estimator with firm and year effects, without the
       year-level regressors (K = k' + T);
-    * ``fe_iv``: just-identified 2SLS on firm-demeaned data (K = k + 1);
+    * ``fe_iv``: just-identified 2SLS on firm-demeaned data (K = k: the
+      chapters' FE-IV records report no constant, :data:`FE_IV_CONSTANT`);
     * ``pooled_2sls``: 2SLS with a constant, no firm effects (K = k + 1);
     * ``twoway_fe_iv``: 2SLS on firm- and year-demeaned data, without the
       year-level regressors in :data:`YEAR_LEVEL` that year effects absorb
-      (K = k' + T: slopes, year effects and the constant; firm effects are
-      nested in the clusters).
+      (K = k' + T - 1: slopes and year effects; firm effects are nested in
+      the clusters).
 
     Every estimator and its clustered covariance is a function of per-firm
     cross-product matrices, so the data are passed over three times (raw,
@@ -267,15 +268,18 @@ def fit_all(batch: Mapping[str, np.ndarray], regressors: Sequence[str] = ESG_REG
     w2 = wf - wf.mean(axis=1, keepdims=True)
     c2 = _cluster_crossproducts(w2)
     keep = [i for i, v in zip(ix, regressors, strict=True) if v not in YEAR_LEVEL]
+    # decision 1: the PanelOLS-type fits report Stata's constant, the FE-IV fits (as the chapters'
+    # records) report none; year effects count T - 1; firm effects are never counted
     k_one = cluster_k(k, constant=True)
     k_two = cluster_k(len(keep), constant=True, n_year_effects=t - 1)
     return {
         "pooled_ols": _ols_cp(raw, iy, [*ix, const], t, k_one),
         "firm_fe": _ols_cp(cf, iy, ix, t, k_one),
         "twoway_fe": _ols_cp(c2, iy, keep, t, k_two),
-        "fe_iv": _iv_cp(cf, iy, ix, iz, t, k_one),
+        "fe_iv": _iv_cp(cf, iy, ix, iz, t, cluster_k(k, constant=FE_IV_CONSTANT)),
         "pooled_2sls": _iv_cp(raw, iy, [*ix, const], [*iz, const], t, k_one),
-        "twoway_fe_iv": _iv_cp(c2, iy, keep, [inst, *keep[1:]], t, k_two),
+        "twoway_fe_iv": _iv_cp(c2, iy, keep, [inst, *keep[1:]], t,
+                               cluster_k(len(keep), constant=FE_IV_CONSTANT, n_year_effects=t - 1)),
     }
 
 
@@ -305,8 +309,9 @@ RISK_EXOG = ("log_assets", "revenue_growth", "cr4", "reg_strength", "region_inci
 #: the ESG -> risk 2SLS variants: (instrument, year effects)
 ESG_TO_RISK_VARIANTS = {"iv_loo": ("loo", False), "iv_loo_year": ("loo", True),
                         "iv_inclusive": ("inclusive", False)}
-#: chapter 5 reports no constant in the ESG -> risk equation, so K counts none (decision 1)
+#: the chapters' IV records report no constant (firm effects as dummies), so K counts none (decision 1)
 ESG_TO_RISK_CONSTANT = False
+FE_IV_CONSTANT = False
 
 
 def industry_mean(esg: np.ndarray, instrument: str = "loo") -> np.ndarray:
@@ -432,8 +437,8 @@ def fe_iv_design(batch: Mapping[str, np.ndarray], year_effects: bool = False, le
     """Chapter 4's FE-IV of the ESG equation (risk instrumented by ``region_incidents``) as an :class:`IVDesign`.
 
     The same estimates as ``fit_all(...)["fe_iv"]`` / ``["twoway_fe_iv"]``,
-    with both first-stage F flavours and the AR pieces. The constant of the
-    ``xtreg, fe`` transformation is counted in K, as chapter 4 reports it.
+    with both first-stage F flavours and the AR pieces (K as in
+    :func:`fit_all`: no constant, :data:`FE_IV_CONSTANT`).
     """
     exog_names = [v for v in ESG_REGRESSORS[1:] if not (year_effects and v in YEAR_LEVEL)]
     w = np.stack([batch["esg"], batch["risk_events"], batch["region_incidents"],
@@ -441,7 +446,7 @@ def fe_iv_design(batch: Mapping[str, np.ndarray], year_effects: bool = False, le
     w = within_twoway(w) if year_effects else within(w)
     t = w.shape[2]
     return iv_design(w[..., 0], w[..., 1], w[..., 2], w[..., 3:],
-                     n_year_effects=t - 1 if year_effects else 0, constant=True, level=level)
+                     n_year_effects=t - 1 if year_effects else 0, constant=FE_IV_CONSTANT, level=level)
 
 
 # ---------------------------------------------------------------------------

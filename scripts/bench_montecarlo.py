@@ -87,20 +87,21 @@ def library_fits(df: pd.DataFrame) -> dict[str, tuple[float, float]]:
     k_rule = mc.cluster_k(1 + len(TWO_CONTROLS), constant=True, n_year_effects=t - 1)
     b, se = first(tw, "risk_events")
     out["twoway_fe"] = (b, se * np.sqrt((n - k_rule - g + 1) / (n - k_rule)))   # PanelOLS counts G-1 more
-    # FE-IV of the ESG equation: firm-demeaned data, the constant of xtreg, fe counted (extra_df=1)
+    # FE-IV of the ESG equation: firm-demeaned data, slopes counted (no constant reported)
     d1 = _demean(df, ["esg", "risk_events", "region_incidents", *CONTROLS])
-    res = IV2SLS(d1["esg"], d1[CONTROLS], d1[["risk_events"]], d1[["region_incidents"]]).fit(**cl, extra_df=1)
+    res = IV2SLS(d1["esg"], d1[CONTROLS], d1[["risk_events"]], d1[["region_incidents"]]).fit(**cl)
     out["fe_iv"] = first(res, "risk_events")
     res = IV2SLS(df["esg"], df[CONTROLS].assign(const=1.0), df[["risk_events"]], df[["region_incidents"]]).fit(**cl)
     out["pooled_2sls"] = first(res, "risk_events")
     d2 = _demean(df, ["esg", "risk_events", "region_incidents", *TWO_CONTROLS], ("firm", "year"))
-    res = IV2SLS(d2["esg"], d2[TWO_CONTROLS], d2[["risk_events"]], d2[["region_incidents"]]).fit(**cl, extra_df=t)
+    res = IV2SLS(d2["esg"], d2[TWO_CONTROLS], d2[["risk_events"]], d2[["region_incidents"]]).fit(**cl,
+                                                                                                 extra_df=t - 1)
     out["twoway_fe_iv"] = first(res, "risk_events")
     # first stages of the FE-IV (classical with firm dummies, cluster-robust), as chapter 4 computes them
     fs = IV2SLS(d1["risk_events"], d1[["region_incidents", *CONTROLS]], None, None)
     out["fe_iv:f_classical"] = (float(fs.fit(cov_type="unadjusted", debiased=True, extra_df=g).tstats.iloc[0] ** 2),
                                 0.0)
-    out["fe_iv:f_cluster"] = (float(fs.fit(**cl, extra_df=1).tstats.iloc[0] ** 2), 0.0)
+    out["fe_iv:f_cluster"] = (float(fs.fit(**cl).tstats.iloc[0] ** 2), 0.0)
     # ESG -> risk: leave-one-out and inclusive industry means, with and without year effects
     total = df.groupby("year")["esg"].transform("sum")
     data = df.assign(loo=(total - df["esg"]) / (g - 1), inclusive=total / g)

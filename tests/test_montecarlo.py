@@ -70,10 +70,10 @@ def test_fe_iv_matches_iv2sls_on_demeaned_data_and_with_firm_dummies(seed):
     g, n = panel["firm"].nunique(), len(panel)
     clusters = pd.factorize(panel["firm"])[0]
     fit = mc.fit_all(batch)["fe_iv"]
-    # 1e-8: IV2SLS on firm-demeaned data; extra_df=1 gives the Monte Carlo's K = 5 + 1
+    # 1e-8: IV2SLS on firm-demeaned data counts the slopes only, the rule's K = 5 (no constant reported)
     d = _demeaned(panel, ["esg", "region_incidents", *REGRESSORS], ["firm"])
     res = IV2SLS(d["esg"], d[CONTROLS], d[["risk_events"]], d[["region_incidents"]]).fit(
-        cov_type="clustered", clusters=clusters, debiased=True, extra_df=1)
+        cov_type="clustered", clusters=clusters, debiased=True)
     _close(fit.params[0], res.params[REGRESSORS])
     _close(fit.std_errors[0], res.std_errors[REGRESSORS])
     # IV2SLS with firm dummies counts the 12 dummies (K = 5 + G); solving with the
@@ -81,7 +81,7 @@ def test_fe_iv_matches_iv2sls_on_demeaned_data_and_with_firm_dummies(seed):
     exog = pd.concat([panel[CONTROLS], pd.get_dummies(panel["firm"], dtype=float)], axis=1)
     dummies = _iv2sls(panel, exog, clusters)
     _close(fit.params[0], dummies.params[REGRESSORS], 1e-6)
-    _close(fit.std_errors[0], dummies.std_errors[REGRESSORS] * np.sqrt((n - 5 - g) / (n - 6)), 1e-6)
+    _close(fit.std_errors[0], dummies.std_errors[REGRESSORS] * np.sqrt((n - 5 - g) / (n - 5)), 1e-6)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -103,10 +103,10 @@ def test_twoway_fe_iv_matches_iv2sls(seed):
     names = ["risk_events", *controls]
     k = len(names)
     fit = mc.fit_all(_batch(panel))["twoway_fe_iv"]
-    # 1e-8: two-way demeaned data, extra_df = T (year effects and constant), as the Monte Carlo counts
+    # 1e-8: two-way demeaned data, extra_df = T - 1 (the year effects), as the rule counts
     d = _demeaned(panel, ["esg", "region_incidents", *names], ["firm", "year"])
     res = IV2SLS(d["esg"], d[controls], d[["risk_events"]], d[["region_incidents"]]).fit(
-        cov_type="clustered", clusters=clusters, debiased=True, extra_df=t)
+        cov_type="clustered", clusters=clusters, debiased=True, extra_df=t - 1)
     _close(fit.params[0], res.params[names])
     _close(fit.std_errors[0], res.std_errors[names])
     # firm and year dummies (K = k + G + T - 1), less well conditioned: 1e-6
@@ -114,7 +114,7 @@ def test_twoway_fe_iv_matches_iv2sls(seed):
                       pd.get_dummies(panel["year"], dtype=float, drop_first=True)], axis=1)
     dummies = _iv2sls(panel, exog, clusters)
     _close(fit.params[0], dummies.params[names], 1e-6)
-    _close(fit.std_errors[0], dummies.std_errors[names] * np.sqrt((n - k - g - t + 1) / (n - k - t)), 1e-6)
+    _close(fit.std_errors[0], dummies.std_errors[names] * np.sqrt((n - k - g - t + 1) / (n - k - t + 1)), 1e-6)
 
 
 def test_batches_give_the_same_answer_as_single_samples():
@@ -251,7 +251,7 @@ def test_fe_iv_design_first_stage_matches_linearmodels(year_effects):
     _close(design.f_classical[0], classical.tstats["region_incidents"] ** 2)
     cols = ["risk_events", "region_incidents", *exog]
     dm = data[cols] - data[cols].groupby(data["firm"]).transform("mean")
-    clustered = IV2SLS(dm["risk_events"], dm[["region_incidents", *exog]].assign(const=1.0), None, None).fit(
+    clustered = IV2SLS(dm["risk_events"], dm[["region_incidents", *exog]], None, None).fit(
         cov_type="clustered", clusters=clusters, debiased=True)
     _close(design.f_cluster[0], clustered.tstats["region_incidents"] ** 2)
 
