@@ -1000,6 +1000,16 @@ def study_streams(seed: int) -> dict[str, np.random.SeedSequence]:
     return dict(zip(STUDY_STREAMS, np.random.SeedSequence(seed).spawn(len(STUDY_STREAMS)), strict=True))
 
 
+def batched_design(n_reps: int, seed: int, n_firms: int = 12, n_years: int = 6,
+                   params=None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """:func:`design_study` on the study's ``"main"`` stream: the batched part of :func:`paper_design`.
+
+    Chapters that quote one number of the design (chapter 5) call this with
+    chapter 8's ``seed`` and ``n_reps`` and get chapter 8's numbers.
+    """
+    return design_study(n_reps, n_firms, n_years, np.random.default_rng(study_streams(seed)["main"]), params)
+
+
 def paper_design(n_reps: int, n_reps_library: int, seed: int, n_firms: int = 12, n_years: int = 6,
                  params=None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The batched study (``n_reps``) and the library study (``n_reps_library``) at one design, from ``seed``.
@@ -1008,7 +1018,7 @@ def paper_design(n_reps: int, n_reps_library: int, seed: int, n_firms: int = 12,
     and gets the same numbers.
     """
     streams = study_streams(seed)
-    batched, d1 = design_study(n_reps, n_firms, n_years, np.random.default_rng(streams["main"]), params)
+    batched, d1 = batched_design(n_reps, seed, n_firms, n_years, params)
     library, d2 = library_study(n_reps_library, n_firms, n_years, np.random.default_rng(streams["library"]),
                                 params)
     return pd.concat([batched, library], ignore_index=True), {**d1, **d2}
@@ -1458,3 +1468,35 @@ def plot_power_curves(curves: pd.DataFrame, truths: Mapping[str, float]):
     axes[0].set_ylabel("share rejecting 'no effect' at 5 %")
     fig.tight_layout()
     return fig
+
+
+def control_gap_study(n_reps: int = 500, n_firms: int = 12, n_years: int = 6, seed: int = 0,
+                      estimator: str = "fe_iv", params=None) -> pd.DataFrame:
+    """How far the control coefficients of one panel can stray from the simulation's true (Table 2) slopes.
+
+    Fits ``estimator`` (:func:`fit_all`) on ``n_reps`` i.i.d. panels of the
+    calibrated model and on the same draws with the industry-wide yearly ESG
+    shifter and the common trends of size and regulation switched off
+    (``shifter_sd = size_trend = reg_trend = 0``). One row per control: the
+    true slope, the median and interquartile range of the estimates in each
+    case. Chapter 4 uses it to explain the gaps between its control
+    coefficients and Table 2.
+    """
+    from dataclasses import replace
+
+    from esgrisk.simulate import PARAMS
+
+    base = PARAMS if params is None else params
+    quiet = replace(base, shifter_sd=0.0, size_trend=0.0, reg_trend=0.0)
+    truths = {"log_assets": base.b_size, "revenue_growth": base.b_growth, "cr4": base.b_cr4,
+              "reg_strength": base.b_reg}
+    rows = []
+    est_with = fit_all(simulate_batch(n_reps, n_firms, n_years, seed, base))[estimator].params
+    est_without = fit_all(simulate_batch(n_reps, n_firms, n_years, seed, quiet))[estimator].params
+    for j, name in enumerate(ESG_REGRESSORS[1:], start=1):
+        row = {"regressor": name, "true": truths[name], "reps": n_reps}
+        for tag, values in (("with", est_with[:, j]), ("without", est_without[:, j])):
+            q1, q2, q3 = np.percentile(values, [25, 50, 75])
+            row.update({f"median_{tag}": float(q2), f"iqr_{tag}": float(q3 - q1)})
+        rows.append(row)
+    return pd.DataFrame(rows)

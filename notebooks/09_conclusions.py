@@ -50,7 +50,7 @@ seed = 20250601
 design_at_panel_size = False
 time_budget_s = 60.0
 n_reps = 2000
-n_reps_library = 200
+n_reps_library = 100
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel

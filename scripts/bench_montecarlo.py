@@ -2,7 +2,7 @@
 
 Not a test: it prints timings. Usage (from the project root)::
 
-    .venv/bin/python scripts/bench_montecarlo.py [--reps 2000] [--loop-reps 20] [--library-reps 200]
+    .venv/bin/python scripts/bench_montecarlo.py [--reps 2000] [--loop-reps 20] [--library-reps 100]
 
 1. Times the **full batched study** of the paper's 12 x 6 design for
    ``--reps`` i.i.d. replications: simulation; the six estimators of the ESG
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=2000)
     ap.add_argument("--loop-reps", type=int, default=20)
-    ap.add_argument("--library-reps", type=int, default=200)
+    ap.add_argument("--library-reps", type=int, default=100)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args(argv)
     load_before = os.getloadavg()
