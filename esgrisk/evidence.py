@@ -76,7 +76,8 @@ def design_verdict(power: float, coverage: float, min_power: float = MIN_POWER,
 
 def evidence_table(design: pd.DataFrame, draws: Mapping[str, object], paper: Mapping[str, float],
                    book: Mapping[str, float], draw_values: Mapping[str, float],
-                   draw_verdicts: Mapping[str, str], design_matches_panel: bool = True) -> pd.DataFrame:
+                   draw_verdicts: Mapping[str, str],
+                   design_matches_panel: bool | Mapping[str, bool] = True) -> pd.DataFrame:
     """One row per hypothesis: the paper's number, this panel's, the design's power and coverage, the draw.
 
     ``design`` is the Monte Carlo summary (``esgrisk.montecarlo.study_batch``
@@ -84,8 +85,8 @@ def evidence_table(design: pd.DataFrame, draws: Mapping[str, object], paper: Map
     statistics; ``paper``, ``book``, ``draw_values`` and ``draw_verdicts`` are
     keyed ``"H1"``.. ``"H3"``. For H3, power is the share of draws in which
     3SLS detects both arrows. When the design is not the panel's size
-    (``design_matches_panel`` False) the percentile is NaN: the draw does not
-    belong to that distribution.
+    (``design_matches_panel`` False, for all hypotheses or per hypothesis)
+    the percentile is NaN: the draw does not belong to that distribution.
     """
     from esgrisk.montecarlo import draw_percentile, mc_standard_error
 
@@ -102,7 +103,9 @@ def evidence_table(design: pd.DataFrame, draws: Mapping[str, object], paper: Map
         coverage, coverage_se = float(row["coverage"]), float(row["coverage_mc_se"])
         stat_key, stat_label = DRAW_STATISTIC[h]
         value = float(draw_values[h])
-        pct = draw_percentile(value, draws[stat_key]) if design_matches_panel else math.nan
+        matches = (design_matches_panel.get(h, False) if isinstance(design_matches_panel, Mapping)
+                   else design_matches_panel)
+        pct = draw_percentile(value, draws[stat_key]) if matches else math.nan
         dv = design_verdict(power, coverage)
         rows.append({"hypothesis": h, "paper_estimate": float(paper[h]), "book_estimate": float(book[h]),
                      "design_power": power, "design_power_mc_se": power_se,
