@@ -194,7 +194,7 @@ glue("c3_label", "weak" if h3_design_ok and h2_design_ok else "not established",
 glue("c2_design",
      f"On the design the leave-one-out 2SLS detects the arrow in {pct(e.loc['H2', 'design_power'])} of "
      f"{size_h12} panels with intervals covering the truth in {pct(e.loc['H2', 'design_coverage'])}, "
-     "so the statistical objection that a panel of this size cannot identify it does not hold in this model; "
+     f"so the statistical objection that a panel of {size_h12} cannot identify it does not hold in this model; "
      f"its first-stage F is nevertheless below {ev.WEAK_F:g} in {pct(1 - d_loo['f_cluster_above_weak'])} "
      "of panels, so on any one panel the instrument may well be weak."
      if h2_design_ok else
