@@ -449,3 +449,30 @@ def test_threshold_study_reports_the_fixed_threshold_rate():
     thr, _ = mc.threshold_study(40, params, designs=((12, 6),), seed=1)
     rate_fixed = thr.iloc[0]["test at a fixed threshold rejects (model linear)"]
     assert 0 <= rate_fixed <= thr.iloc[0]["naive test rejects (model linear)"] + 0.2
+
+
+@pytest.mark.parametrize("shift", [0.5, 1.5, 2.5])
+def test_webb_bootstrap_matches_wildboottest_with_the_same_weights(shift):
+    """Webb weights: wildboottest's WCR11 p-value with this module's weight matrix injected."""
+    from wildboottest.wildboottest import WildboottestCL
+
+    panel = _panel(SEEDS[2])
+    batch = _batch(panel)
+    y = mc.within(batch["esg"])
+    x = mc.within(np.stack([batch[v] for v in REGRESSORS], axis=-1))
+    g, t, k = x.shape[1], x.shape[2], x.shape[3]
+    fit = mc.ols_batch(y, x)
+    null = float(fit.params[0, 0] + shift * fit.std_errors[0, 0])   # p-values away from 0 and 1
+    weights = mc.webb_weights(g, 999, np.random.default_rng(3))
+    mine = mc.wild_cluster_pvalue(y, x, j=0, null=null, weights=weights, k_df=k)[0]
+    xf = x.reshape(-1, k)
+    yf = y.reshape(-1) - null * xf[:, 0]
+    boot = WildboottestCL(X=xf, Y=yf, cluster=np.repeat(np.arange(g), t), R=np.eye(k)[0],
+                          B=999, seed=1, parallel=False)
+    boot.get_scores(bootstrap_type="11", impose_null=True)
+    boot.get_weights(weights_type="webb")
+    boot.v, boot.B = weights, weights.shape[1]
+    for step in (boot.get_numer, boot.get_denom, boot.get_tboot, boot.get_vcov, boot.get_tstat, boot.get_pvalue):
+        step()
+    assert 0.0 < mine < 1.0
+    assert mine == pytest.approx(float(boot.pvalue), abs=1e-12)
