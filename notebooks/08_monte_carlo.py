@@ -142,7 +142,7 @@ glue("mc_size", f"{G0} firms x {T0} years", display=False)
 # whole batches in NumPy (`esgrisk.montecarlo`; the tests check each against
 # linearmodels {cite:p}`sheppard_linearmodels` on the same samples to 1e-8)
 # and {glue:text}`mc_reps_library` of 3SLS, which runs one panel at a time
-# through chapter 5's own library function (linearmodels' `IV3SLS`).
+# through the library function of {doc}`05_bidirectional_2sls` (linearmodels' `IV3SLS`).
 #
 # The replications are **independent draws**. The book's default panel is
 # drawn with a variance-reduction device (`moment_match`: each panel's firm-
@@ -326,7 +326,7 @@ shown_iv = pd.DataFrame({
 # %% [markdown]
 # ## 8.3 The ESG -> risk equation (H2) at the paper's size
 #
-# Chapter 5 estimates the reverse arrow by 2SLS with firm effects, a firm's
+# {doc}`05_bidirectional_2sls` estimates the reverse arrow by 2SLS with firm effects, a firm's
 # ESG instrumented by the industry's average ESG score, either of the other
 # firms (leave-one-out, the book's choice) or of all firms (inclusive, the
 # paper's). {numref}`tbl-mc-risk` gives the estimates, {numref}`tbl-mc-risk-iv`
@@ -336,7 +336,7 @@ shown_iv = pd.DataFrame({
 # %%
 show_table(shown_risk, f"The ESG coefficient of the risk equation across simulated {G0} x {T0} panels "
            f"(true value {true_gamma:g}; Poisson FE, the conditional maximum-likelihood count model of "
-           "chapter 4 computed for whole batches and checked against statsmodels, estimates a log-linear model "
+           "the fixed-effects chapter computed for whole batches and checked against statsmodels, estimates a log-linear model "
            "with no true value here, so only its rejection rate is shown); rates in %, Monte Carlo standard "
            "errors in brackets.",
            "tbl-mc-risk", save_dir=out_dir)
