@@ -16,8 +16,8 @@
 # recommendations at the strategy, execution and technology levels
 # {cite:p}`zhang2025security`. This chapter restates each one in the book's
 # words and tags it with how strongly the book's own evidence supports it.
-# Each hypothesis is graded first on the paper's *design* (12 firms x 6
-# years): over many simulated panels, how often does the paper's kind of
+# Each hypothesis is graded first on the paper's *design* (its numbers of
+# firms and years): over many simulated panels, how often does the paper's kind of
 # estimator detect the effect (power) and how often do its intervals cover
 # the truth (coverage), as in {doc}`08_monte_carlo`. The panel this page
 # runs on is one draw from such a design: its estimates illustrate, and the
