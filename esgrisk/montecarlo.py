@@ -55,7 +55,7 @@ ESTIMATOR_LABELS = {
     "iv_loo": "2SLS, leave-one-out industry mean (firm effects)",
     "iv_loo_year": "2SLS, leave-one-out industry mean (firm and year effects)",
     "iv_inclusive": "2SLS, inclusive industry mean (firm effects)",
-    "system_3sls": "3SLS system (library)",
+    "system_3sls": "3SLS system",
     "poisson_fe": "Poisson FE (conditional ML)",
 }
 #: regressors that vary by year only (absorbed by year effects)
@@ -829,6 +829,13 @@ def study_batch(batch: Mapping[str, np.ndarray], true: Mapping[str, float] | Non
             draws[f"{name}:f_cluster"] = designs[name].f_cluster
             draws[f"{name}:f_classical"] = designs[name].f_classical
         rows.append(row)
+    fit_r, fit_e = system_3sls_batch(batch)
+    crit = stats.t.ppf(1 - level / 2, n_clusters - 1)
+    for eq, fit in (("risk_to_esg", fit_e), ("esg_to_risk", fit_r)):
+        rows.append({"equation": eq, "estimator": "system_3sls",
+                     **_estimate_row(fit.params[:, 0], fit.std_errors[:, 0], true[eq], n_clusters, level)})
+        draws[f"system_3sls:{eq}:estimate"] = fit.params[:, 0]
+    draws["system_3sls:both_detected"] = (fit_e.tstat(0) < -crit) & (fit_r.tstat(0) < -crit)
     if "risk_events" in batch and all(v in batch for v in POISSON_REGRESSORS):
         # replications with a firm that never has an event are left out (its effect is not identified)
         ok = np.all(batch["risk_events"].sum(axis=2) > 0, axis=1)
@@ -932,6 +939,67 @@ def poisson_fe_batch(batch: Mapping[str, np.ndarray], regressors: Sequence[str] 
     return BatchFit(beta, np.sqrt(_diag(cov)), cov, g, g * t)
 
 
+def system_3sls_batch(batch: Mapping[str, np.ndarray]) -> tuple[BatchFit, BatchFit]:
+    """Chapter 5's 3SLS system on every replication: (risk equation fit, ESG equation fit), batched.
+
+    The same system as ``esgrisk.bidirectional.fit_system_3sls`` (year-effects
+    variant): firm effects by the within transformation; risk equation
+    ``risk ~ controls + region_incidents + esg``, ESG equation ``esg ~
+    log_assets + revenue_growth + reg_strength + cr4 + year dummies + risk``;
+    one common instrument list (the controls, ``region_incidents`` and the
+    year dummies beyond CR4). One feasible-GLS step as linearmodels' ``IV3SLS``
+    (``method="gls"``): 2SLS residuals give Sigma (debiased by
+    ``sqrt(n/(n-k_i)) sqrt(n/(n-k_j))``), then GLS on the projected
+    regressors; clustered covariance with ``debiased`` and ``group_debias``,
+    i.e. ``G/(G-1) (N-1)/(N-K_i)`` on the diagonal. Coefficient 0 of each fit
+    is the endogenous regressor's (``gamma`` for the risk equation, ``beta``
+    for the ESG equation). Checked against linearmodels to 1e-8.
+    """
+    r, g, t = batch["esg"].shape
+    n = g * t
+    if t < 3:
+        raise ValueError("the year-effects system needs at least three years")
+    years = np.zeros((r, g, t, t - 2))
+    years[:, :, np.arange(1, t - 1), np.arange(t - 2)] = 1.0      # dummies of years 2..T-1 (with CR4: all effects)
+    la, gr, cr4, reg, inc = (batch[v] for v in ("log_assets", "revenue_growth", "cr4", "reg_strength",
+                                                "region_incidents"))
+    flat = lambda a: within(a).reshape(r, n, -1)  # noqa: E731
+    z = flat(np.concatenate([np.stack([la, gr, cr4, reg, inc], axis=-1), years], axis=-1))
+    x1 = flat(np.stack([batch["esg"], la, gr, cr4, reg, inc], axis=-1))             # risk equation, esg first
+    x2 = flat(np.concatenate([np.stack([batch["risk_events"], la, gr, reg, cr4], axis=-1), years], axis=-1))
+    y = [flat(batch["risk_events"][..., None])[..., 0], flat(batch["esg"][..., None])[..., 0]]
+    zz = _xty(z, z)
+    xs = [x1, x2]
+    xh = [z @ np.linalg.solve(zz, _xty(z, x)) for x in xs]                          # P_Z X, without forming P_Z
+    ks = [x.shape[-1] for x in xs]
+    # step 1: equation-by-equation 2SLS, residual covariance
+    eps = np.stack([y[i] - _xb(xs[i], np.linalg.solve(_xty(xh[i], xh[i]), _xty(xh[i], y[i])[..., None])[..., 0])
+                    for i in range(2)], axis=-1)                                     # (R, n, 2)
+    scale = np.sqrt(n / (n - np.array(ks, dtype=float)))
+    sigma = np.swapaxes(eps, 1, 2) @ eps / n * np.outer(scale, scale)
+    sinv = np.linalg.inv(sigma)                                                      # (R, 2, 2)
+    # step 2: GLS on the projected regressors
+    blocks = [[sinv[:, i, j, None, None] * (np.swapaxes(xh[i], 1, 2) @ xh[j]) for j in range(2)] for i in range(2)]
+    a = np.concatenate([np.concatenate(row, axis=2) for row in blocks], axis=1)
+    c = np.concatenate([_xty(xh[i], sinv[:, i, 0, None] * y[0] + sinv[:, i, 1, None] * y[1]) for i in range(2)],
+                       axis=1)
+    beta = np.linalg.solve(a, c[..., None])[..., 0]
+    b = [beta[:, :ks[0]], beta[:, ks[0]:]]
+    eps = np.stack([y[i] - _xb(xs[i], b[i]) for i in range(2)], axis=-1)
+    we = eps @ sinv                                                                  # (R, n, 2)
+    moments = np.concatenate([xh[i] * we[..., i:i + 1] for i in range(2)], axis=-1).reshape(r, g, t, -1).sum(axis=2)
+    ainv = np.linalg.inv(a)
+    cov = ainv @ (np.swapaxes(moments, 1, 2) @ moments) @ ainv
+    adj = np.concatenate([np.full(k, s) for k, s in zip(ks, scale, strict=True)])
+    cov = cov * (g / (g - 1) * (n - 1) / n) * np.outer(adj, adj)
+    cov = (cov + np.swapaxes(cov, 1, 2)) / 2
+    se = np.sqrt(_diag(cov))
+    fits = []
+    for i, (lo, hi) in enumerate(((0, ks[0]), (ks[0], ks[0] + ks[1]))):
+        fits.append(BatchFit(b[i], se[:, lo:hi], cov[:, lo:hi, lo:hi], g, n))
+    return fits[0], fits[1]
+
+
 def batch_to_frames(batch: Mapping[str, np.ndarray], n: int | None = None, params=None) -> list[pd.DataFrame]:
     """The first ``n`` replications of ``batch`` as long panels (``firm``, ``year``, ``region`` and the columns)."""
     from esgrisk.simulate import DEFAULT_YEARS, PARAMS
@@ -948,8 +1016,8 @@ def batch_to_frames(batch: Mapping[str, np.ndarray], n: int | None = None, param
                           **{k: v[i].reshape(-1) for k, v in batch.items()}}) for i in range(n)]
 
 
-#: estimators too costly to batch: run through the library (chapter 5's own functions), fewer replications
-LIBRARY_ESTIMATORS = ("system_3sls",)
+#: estimators run one panel at a time through the library (none since 3SLS is batched; kept for cross-checks)
+LIBRARY_ESTIMATORS: tuple[str, ...] = ()
 
 
 def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | np.random.Generator = 0,
@@ -957,9 +1025,10 @@ def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | 
                   level: float = LEVEL) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """3SLS through chapter 5's own ``esgrisk.bidirectional.fit_system_3sls``, one linearmodels fit per replication.
 
-    ``n_reps`` is kept small (the ``reps`` column says how many). One row per
-    arrow, and the per-draw indicator that *both* arrows are detected
-    (negative and significant, t(G-1)), the book's test of the loop (H3).
+    The slow reference for :func:`system_3sls_batch` (the benchmark times it,
+    the tests compare). One row per arrow, and the per-draw indicator that
+    *both* arrows are detected (negative and significant, t(G-1)), the
+    book's test of the loop (H3).
     """
     import warnings
 
@@ -1010,18 +1079,14 @@ def batched_design(n_reps: int, seed: int, n_firms: int = 12, n_years: int = 6,
     return design_study(n_reps, n_firms, n_years, np.random.default_rng(study_streams(seed)["main"]), params)
 
 
-def paper_design(n_reps: int, n_reps_library: int, seed: int, n_firms: int = 12, n_years: int = 6,
+def paper_design(n_reps: int, seed: int, n_firms: int = 12, n_years: int = 6,
                  params=None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The batched study (``n_reps``) and the library study (``n_reps_library``) at one design, from ``seed``.
+    """The whole batched study at one design from ``seed`` (alias of :func:`batched_design`).
 
-    Deterministic in ``seed``: chapter 9 calls it with chapter 8's arguments
-    and gets the same numbers.
+    Deterministic in ``seed``: chapters 5 and 9 call it with chapter 8's
+    arguments and get the same numbers.
     """
-    streams = study_streams(seed)
-    batched, d1 = batched_design(n_reps, seed, n_firms, n_years, params)
-    library, d2 = library_study(n_reps_library, n_firms, n_years, np.random.default_rng(streams["library"]),
-                                params)
-    return pd.concat([batched, library], ignore_index=True), {**d1, **d2}
+    return batched_design(n_reps, seed, n_firms, n_years, params)
 
 
 def reps_within_budget(n_firms: int, n_years: int, budget_s: float, max_reps: int, pilot: int = 20,

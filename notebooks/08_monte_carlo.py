@@ -34,8 +34,7 @@
 #   displayed) in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/08_monte_carlo.py`, then
 #   `papermill notebooks/08_monte_carlo.ipynb out.ipynb -p n_reps 2000 -p results_dir my_results`
-#   (`n_reps`: replications at the paper's design; `n_reps_library`: of
-#   3SLS, run through the library one panel at a time; `n_reps_power`:
+#   (`n_reps`: replications at the paper's design; `n_reps_power`:
 #   per point of the power curves; `n_reps_grid` and `grid_max_rows`:
 #   replications per design of the firms x years grid and the cap on
 #   simulated firm-years per design; `n_reps_extensions`: per design of the
@@ -53,7 +52,6 @@ seed = 20250601
 design_at_panel_size = False
 time_budget_s = 60.0
 n_reps = 2000
-n_reps_library = 100
 n_reps_power = 500
 n_reps_grid = 200
 grid_max_rows = 600_000
@@ -114,7 +112,6 @@ glue("mc_T", T0, display=False)
 glue("mc_panel_G", n_firms, display=False)
 glue("mc_panel_T", n_years, display=False)
 glue("mc_reps", n_reps, display=False)
-glue("mc_reps_library", n_reps_library, display=False)
 glue("mc_reps_power", n_reps_power, display=False)
 glue("mc_reps_grid", n_reps_grid, display=False)
 glue("mc_reps_ext", n_reps_extensions, display=False)
@@ -138,11 +135,12 @@ glue("mc_size", f"{G0} firms x {T0} years", display=False)
 # incidents move a firm's risk events without entering its ESG equation, and
 # an industry-wide yearly shifter moves every firm's ESG (which is what makes
 # the industry-average ESG score a relevant instrument). The chapter runs
-# {glue:text}`mc_reps` replications of every estimator that is written for
-# whole batches in NumPy (`esgrisk.montecarlo`; the tests check each against
-# linearmodels {cite:p}`sheppard_linearmodels` on the same samples to 1e-8)
-# and {glue:text}`mc_reps_library` of 3SLS, which runs one panel at a time
-# through the library function of {doc}`05_bidirectional_2sls` (linearmodels' `IV3SLS`).
+# {glue:text}`mc_reps` replications of every estimator, each written for
+# whole batches in NumPy (`esgrisk.montecarlo`); the tests check each against
+# linearmodels {cite:p}`sheppard_linearmodels` run directly on the same
+# samples to 1e-8 (the 3SLS system against the function of
+# {doc}`05_bidirectional_2sls`, linearmodels' `IV3SLS`; Poisson FE against
+# statsmodels).
 #
 # The replications are **independent draws**. The book's default panel is
 # drawn with a variance-reduction device (`moment_match`: each panel's firm-
@@ -161,7 +159,7 @@ glue("mc_size", f"{G0} firms x {T0} years", display=False)
 # Monte Carlo standard error, sqrt(p(1 - p)/R).
 
 # %% tags=["hide-input"]
-design, draws = mc.paper_design(n_reps, n_reps_library, seed, G0, T0)
+design, draws = mc.paper_design(n_reps, seed, G0, T0)
 design.insert(2, "label", design["estimator"].map(mc.ESTIMATOR_LABELS))
 d0 = design.set_index(["equation", "estimator"])
 esg_eq = design[design["equation"] == "risk_to_esg"]
@@ -251,7 +249,7 @@ show_table(shown, f"The risk coefficient of the ESG equation across simulated {G
 #   {glue:text}`mc_pooled_2sls_mae:.2f`, {glue:text}`mc_2sls_vs_feiv:.0f`
 #   times that of FE-IV; just-identified IV has no finite mean in small
 #   samples, hence the median measures).
-# - **3SLS** ({glue:text}`mc_reps_library` replications) has median bias
+# - **3SLS**, both equations at once, has median bias
 #   {glue:text}`mc_sys_beta_median_bias:.3f` and coverage
 #   {glue:text}`mc_sys_beta_coverage`.
 #
@@ -384,7 +382,7 @@ show_table(shown_iv, f"First-stage strength (both F flavours) and Anderson-Rubin
 #   effects: median bias {glue:text}`mc_loo_year_bias:.3f`, coverage
 #   {glue:text}`mc_iv_loo_year_coverage`. The inclusive mean with year effects
 #   is absorbed altogether (not identified).
-# - **3SLS** ({glue:text}`mc_reps_library` replications), which uses the year
+# - **3SLS**, which uses the year
 #   effects as the instruments for ESG, has median bias
 #   {glue:text}`mc_sys_gamma_median_bias:.3f` and coverage
 #   {glue:text}`mc_sys_gamma_coverage` for this arrow; Poisson FE, which
@@ -584,7 +582,7 @@ glue("mc_regional_sentence",
      "so the firm-effects-only estimator improves less with firms than the two-way one"
      if ratio_two > ratio_one else
      "and here the firm-effects-only estimator improves as fast as the two-way one", display=False)
-# montecarlo_summary.csv: the paper's design (main and library runs) and every other design of the grid
+# montecarlo_summary.csv: the paper's design (main run) and every other design of the grid
 summary_csv = grid_all.drop(columns=["label"])
 
 # %% [markdown]

@@ -28,8 +28,8 @@
 #
 # - **Inputs:** the panel (`panel_path`); the paper's printed coefficients
 #   (`esgrisk.published`); the Monte Carlo of the design (`esgrisk.montecarlo`,
-#   the same replications as {doc}`08_monte_carlo` for the same `seed`,
-#   `n_reps` and `n_reps_library`).
+#   the same replications as {doc}`08_monte_carlo` for the same `seed`
+#   and `n_reps`).
 # - **Outputs:** `evidence.csv` (one row per hypothesis: the paper's and this
 #   panel's estimate, the design's power and coverage, the panel's percentile
 #   in the design, the verdict), {numref}`tbl-evidence-design` and
@@ -50,7 +50,6 @@ seed = 20250601
 design_at_panel_size = False
 time_budget_s = 60.0
 n_reps = 2000
-n_reps_library = 100
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
@@ -77,20 +76,15 @@ n_years = int(panel["year"].nunique())
 same_size = (n_firms, n_years) == (G0, T0)
 
 # the design: chapter 8's replications at the paper's size (same seed, same counts)
-design, draws = mc.paper_design(n_reps, n_reps_library, seed, G0, T0)
-design_label = f"{G0} x {T0}"
-size_h12 = design_label                      # the design of H1 and H2 (H3: always the paper's)
+design, draws = mc.paper_design(n_reps, seed, G0, T0)
+design_label = size_h12 = f"{G0} x {T0}"
 own_size = design_at_panel_size and not same_size
 if own_size:   # the panel's own size, batched estimators only, replications bounded by the time budget
     own_stream = mc.study_streams(seed)["own_size"]
     own_reps = mc.reps_within_budget(n_firms, n_years, time_budget_s, n_reps,
                                      seed=int(own_stream.generate_state(1)[0]))
-    own, own_draws = mc.design_study(own_reps, n_firms, n_years, np.random.default_rng(own_stream))
-    lib = design[design["estimator"].isin(mc.LIBRARY_ESTIMATORS)]   # 3SLS stays at the paper's size
-    design = pd.concat([own, lib], ignore_index=True)
-    draws = {**draws, **own_draws}
-    size_h12 = f"{n_firms} x {n_years}"
-    design_label = f"{size_h12} for H1 and H2, {G0} x {T0} for H3"
+    design, draws = mc.design_study(own_reps, n_firms, n_years, np.random.default_rng(own_stream))
+    design_label = size_h12 = f"{n_firms} x {n_years}"
 
 # this panel: one draw, with the chapters' own estimators
 draw = ev.panel_draw(panel)
@@ -114,7 +108,7 @@ evidence = ev.evidence_table(
     book={"H1": float(h1.params["risk_events"]), "H2": h2.coef, "H3": system.gamma},
     draw_values=draw["values"],
     draw_verdicts={"H1": h1_verdict, "H2": h2_verdict, "H3": h3_verdict},
-    design_matches_panel={"H1": same_size or own_size, "H2": same_size or own_size, "H3": same_size})
+    design_matches_panel=same_size or own_size)
 evidence.insert(1, "design", design_label)
 evidence.to_csv(out_dir / "evidence.csv", index=False)
 e = evidence.set_index("hypothesis")
@@ -173,7 +167,6 @@ glue("design_label", design_label, display=False)
 glue("min_power", pct(ev.MIN_POWER), display=False)
 glue("min_coverage", pct(ev.MIN_COVERAGE), display=False)
 glue("design_reps", int(e.loc["H1", "design_reps"]), display=False)
-glue("design_reps_h3", int(e.loc["H3", "design_reps"]), display=False)
 for h in ("H1", "H2", "H3"):
     glue(f"{h}_power", pct(e.loc[h, "design_power"]), display=False)
     glue(f"{h}_coverage", pct(e.loc[h, "design_coverage"]), display=False)
@@ -203,7 +196,7 @@ glue("c2_design",
      f"{e.loc['H2', 'design_verdict']}.", display=False)
 glue("c3_design",
      f"On the design 3SLS detects both arrows in {pct(e.loc['H3', 'design_power'])} of "
-     f"{G0} x {T0} panels ({int(e.loc['H3', 'design_reps'])} replications) with intervals for the ESG -> "
+     f"{size_h12} panels with intervals for the ESG -> "
      f"risk arrow covering the truth in {pct(e.loc['H3', 'design_coverage'])}: "
      f"{e.loc['H3', 'design_verdict']}.", display=False)
 if h2_verdict.startswith("negative"):
@@ -227,7 +220,7 @@ glue("h3_bridge", "Detecting both arrows here does not establish the loop: the E
 # {numref}`tbl-evidence-design` grades each hypothesis on a design
 # ({glue:text}`design_label`: the paper's size, or the panel's own when
 # `design_at_panel_size` is set; {glue:text}`design_reps` simulated panels,
-# {glue:text}`design_reps_h3` for 3SLS, which runs one panel at a time), with
+# every estimator batched), with
 # the estimator the paper relies on for it. A design "can detect the effect"
 # when its test rejects "no effect" in at least {glue:text}`min_power` of
 # panels and its nominal 95 % intervals cover the truth in at least

@@ -2,25 +2,24 @@
 
 Not a test: it prints timings. Usage (from the project root)::
 
-    .venv/bin/python scripts/bench_montecarlo.py [--reps 2000] [--loop-reps 20] [--library-reps 100]
+    .venv/bin/python scripts/bench_montecarlo.py [--reps 2000] [--loop-reps 20]
 
 1. Times the **full batched study** of the paper's 12 x 6 design for
    ``--reps`` i.i.d. replications: simulation; the six estimators of the ESG
    equation; the three ESG -> risk 2SLS variants with both first-stage F
-   flavours and Anderson-Rubin sets; the FE-IV first stages; Poisson FE; and
-   the restricted wild cluster bootstrap of the firm-FE coefficient under two
+   flavours and Anderson-Rubin sets; the FE-IV first stages; Poisson FE; the
+   3SLS system; and the restricted wild cluster bootstrap of the firm-FE coefficient under two
    nulls with 4,096 enumerated Rademacher and 1,999 Webb weight vectors.
 2. Times the same estimators with the libraries one replication at a time
    (linearmodels PooledOLS, PanelOLS with firm and with firm and year
-   effects, IV2SLS for every IV variant and for the first stages; statsmodels
-   GLM for Poisson FE) on the first ``--loop-reps`` replications, and
+   effects, IV2SLS for every IV variant and for the first stages, IV3SLS
+   through chapter 5's ``fit_system_3sls``; statsmodels GLM for Poisson FE)
+   on the first ``--loop-reps`` replications, and
    extrapolates per replication to ``--reps``.
 3. Checks that both give the same coefficients and standard errors on the
    timed subset (largest relative difference; the equality to 1e-8 is
    asserted in ``tests/test_montecarlo.py``).
-4. Times 3SLS, which the study runs through the library
-   (``--library-reps`` replications, as chapter 8 does), separately.
-5. Prints the machine's load average, since the machine is shared.
+4. Prints the machine's load average, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -124,6 +123,10 @@ def library_fits(df: pd.DataFrame) -> dict[str, tuple[float, float]]:
     pois = sm.GLM(df["risk_events"].astype(float), x, family=sm.families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False})
     out["poisson_fe"] = (float(pois.params["esg"]), float(pois.bse["esg"] * np.sqrt(g / (g - 1))))
+    from esgrisk import bidirectional as bi
+
+    system = bi.fit_system_3sls(df)
+    out["system_3sls"] = (system.gamma, float(system.record["std_errors"]["risk_events.esg"]))
     return out
 
 
@@ -144,6 +147,8 @@ def batched_fits(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             out[f"{name}:ar_covers_truth"] = np.column_stack([d.ar_covers(PARAMS.gamma), z])
     pois = mc.poisson_fe_batch(batch)
     out["poisson_fe"] = np.column_stack([pois.params[:, 0], pois.std_errors[:, 0]])
+    fit_r, _ = mc.system_3sls_batch(batch)
+    out["system_3sls"] = np.column_stack([fit_r.params[:, 0], fit_r.std_errors[:, 0]])
     return out
 
 
@@ -163,7 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=2000)
     ap.add_argument("--loop-reps", type=int, default=20)
-    ap.add_argument("--library-reps", type=int, default=100)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = ap.parse_args(argv)
     load_before = os.getloadavg()
@@ -200,10 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     ar_agree = all(bool(vec[k.replace("ar_at_truth", "ar_covers_truth")][i, 0]) == (loop[i][k][0] <= crit)
                    for k in ar_key for i in range(n_loop))
 
-    t0 = time.perf_counter()
-    mc.library_study(args.library_reps, 12, 6, args.seed)
-    t_lib = time.perf_counter() - t0
-
     per_loop = t_loop / n_loop
     loop_full = per_loop * args.reps
     load_after = os.getloadavg()
@@ -225,8 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in worst.items():
         print(f"  {key:24s} {value:.1e}")
     print(f"Anderson-Rubin set covers the truth: same decision in every timed replication: {ar_agree}")
-    print(f"3SLS through the library (linearmodels IV3SLS), {args.library_reps} replications: {t_lib:.2f} s")
-    print(f"chapter 8's study at the paper's design (full batched study + 3SLS): {t_full + t_lib:.2f} s")
     return 0
 
 

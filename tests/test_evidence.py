@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 
 from esgrisk import evidence as ev
@@ -49,9 +48,6 @@ def test_evidence_table_places_the_draw_in_the_design():
     from esgrisk import montecarlo as mc
 
     design, draws = mc.design_study(200, seed=1)
-    lib, lib_draws = mc.library_study(5, seed=2)
-    design = pd.concat([design, lib], ignore_index=True)
-    draws = {**draws, **lib_draws}
     value = float(np.percentile(draws["iv_loo:f_cluster"], 25))
     table = ev.evidence_table(design, draws, paper={"H1": -0.92, "H2": -0.78, "H3": -0.72},
                               book={"H1": -0.9, "H2": -0.7, "H3": -0.7},

@@ -281,7 +281,8 @@ def test_ar_set_length_and_boundedness():
 def test_study_rows_and_rates_have_monte_carlo_errors():
     summary, draws = mc.design_study(300, seed=9)
     assert set(summary["equation"]) == {"risk_to_esg", "esg_to_risk"}
-    assert set(summary["estimator"]) == set(mc.ESTIMATORS) | set(mc.ESG_TO_RISK_VARIANTS) | {"poisson_fe"}
+    expected = set(mc.ESTIMATORS) | set(mc.ESG_TO_RISK_VARIANTS) | {"poisson_fe", "system_3sls"}
+    assert set(summary["estimator"]) == expected
     for col in ("coverage", "power", "coverage_normal", "ar_coverage", "ar_unbounded", "f_cluster_above_weak"):
         se = summary[f"{col}_mc_se"].dropna()
         p = summary.loc[se.index, col]
@@ -476,3 +477,37 @@ def test_webb_bootstrap_matches_wildboottest_with_the_same_weights(shift):
         step()
     assert 0.0 < mine < 1.0
     assert mine == pytest.approx(float(boot.pvalue), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_system_3sls_batch_matches_iv3sls(seed):
+    """The batched 3SLS against linearmodels IV3SLS run directly (and chapter 5's function)."""
+    import warnings
+
+    from linearmodels.system import IV3SLS
+
+    from esgrisk import bidirectional as bi
+
+    panel = _panel(seed)
+    fit_r, fit_e = mc.system_3sls_batch(_batch(panel))
+    years = pd.get_dummies(panel["year"], prefix="yr", dtype=float).iloc[:, 1:-1]   # years 2..T-1 (with CR4)
+    data = pd.concat([panel, years], axis=1)
+    cols = ["risk_events", "esg", *CONTROLS, "region_incidents", *years.columns]
+    dm = data[cols] - data[cols].groupby(data["firm"]).transform("mean")
+    yrs = list(years.columns)
+    equations = {
+        "risk": {"dependent": dm["risk_events"], "exog": dm[[*CONTROLS, "region_incidents"]],
+                 "endog": dm[["esg"]], "instruments": dm[yrs]},
+        "esg": {"dependent": dm["esg"], "exog": dm[["log_assets", "revenue_growth", "reg_strength", "cr4", *yrs]],
+                "endog": dm[["risk_events"]], "instruments": dm[["region_incidents"]]},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = IV3SLS(equations).fit(method="gls", cov_type="clustered", clusters=pd.factorize(panel["firm"])[0],
+                                    debiased=True, group_debias=True)
+    _close(fit_r.params[0, 0], res.params["risk_esg"])
+    _close(fit_r.std_errors[0, 0], res.std_errors["risk_esg"])
+    _close(fit_e.params[0, 0], res.params["esg_risk_events"])
+    _close(fit_e.std_errors[0, 0], res.std_errors["esg_risk_events"])
+    chapter = bi.fit_system_3sls(panel)
+    _close([fit_e.params[0, 0], fit_r.params[0, 0]], [chapter.beta, chapter.gamma])
