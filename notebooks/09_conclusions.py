@@ -164,6 +164,8 @@ glue("loop_sentence", loop_sentence, display=False)
 glue("year_share_loo_pct", 100 * reflection["year_share_loo"], display=False)
 glue("weak_f", ev.WEAK_F, display=False)
 glue("design_label", design_label, display=False)
+glue("design_kind", "this panel's own size (`design_at_panel_size`)" if own_size else "the paper's size",
+     display=False)
 glue("min_power", pct(ev.MIN_POWER), display=False)
 glue("min_coverage", pct(ev.MIN_COVERAGE), display=False)
 glue("design_reps", int(e.loc["H1", "design_reps"]), display=False)
@@ -218,8 +220,8 @@ glue("h3_bridge", "Detecting both arrows here does not establish the loop: the E
 # ## What the design can show
 #
 # {numref}`tbl-evidence-design` grades each hypothesis on a design
-# ({glue:text}`design_label`: the paper's size, or the panel's own when
-# `design_at_panel_size` is set; {glue:text}`design_reps` simulated panels,
+# ({glue:text}`design_label`, {glue:text}`design_kind`;
+# {glue:text}`design_reps` simulated panels,
 # every estimator batched), with
 # the estimator the paper relies on for it. A design "can detect the effect"
 # when its test rejects "no effect" in at least {glue:text}`min_power` of
