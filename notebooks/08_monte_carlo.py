@@ -810,7 +810,7 @@ if design_at_panel_size and (n_firms, n_years) != (G0, T0):
     own_pct = mc.draw_percentile(panel_f, own_draws["iv_loo:f_cluster"])
     glue("mc_own_sentence",
          f"At this panel's own size ({n_firms} firms x {n_years} years; {own_reps} replications, bounded by "
-         f"the time budget of {time_budget_s:g} s and by `n_reps`, batched estimators only) FE-IV covers the "
+         f"the time budget of {time_budget_s:g} s and by `n_reps`) FE-IV covers the "
          f"truth in {pct(o.loc['fe_iv', 'coverage'])} of samples and rejects 'no effect' in "
          f"{pct(o.loc['fe_iv', 'power'])}; the leave-one-out 2SLS of ESG on risk covers in "
          f"{pct(o.loc['iv_loo', 'coverage'])}, rejects 'no effect' in {pct(o.loc['iv_loo', 'power'])}, and "
