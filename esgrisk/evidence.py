@@ -133,17 +133,18 @@ def panel_draw(panel: pd.DataFrame) -> dict[str, object]:
 
     H1: FE-IV of the ESG equation (``esgrisk.estimate.fit_fe_iv_risk``); H2:
     ESG -> risk 2SLS with the leave-one-out industry mean
-    (``esgrisk.bidirectional.fit_iv_esg_to_risk``); H3: the 3SLS system.
+    (``esgrisk.estimate.fit_iv_esg_to_risk``); H3: the 3SLS system
+    (``esgrisk.system.fit_system_3sls``).
     Returns the fits, the cluster-robust first-stage F of H1 and H2 (decision
     2: the F that decides weak-instrument verdicts), the classical F's for
     display, and the values of :data:`DRAW_STATISTIC`.
     """
-    from esgrisk import bidirectional as bi
     from esgrisk import estimate as est
+    from esgrisk import system as sy
 
     h1 = est.fit_fe_iv_risk(panel)
-    h2 = bi.fit_iv_esg_to_risk(panel)
-    system = bi.fit_system_3sls(panel)
+    h2 = est.fit_iv_esg_to_risk(panel)
+    system = sy.fit_system_3sls(panel)
     f1, f1c = _first_stage_f(h1, "risk_events")
     f2, f2c = _first_stage_f(h2, "esg")
     return {"h1": h1, "h2": h2, "system": system,

@@ -942,7 +942,7 @@ def poisson_fe_batch(batch: Mapping[str, np.ndarray], regressors: Sequence[str] 
 def system_3sls_batch(batch: Mapping[str, np.ndarray]) -> tuple[BatchFit, BatchFit]:
     """Chapter 5's 3SLS system on every replication: (risk equation fit, ESG equation fit), batched.
 
-    The same system as ``esgrisk.bidirectional.fit_system_3sls`` (year-effects
+    The same system as ``esgrisk.system.fit_system_3sls`` (year-effects
     variant): firm effects by the within transformation; risk equation
     ``risk ~ controls + region_incidents + esg``, ESG equation ``esg ~
     log_assets + revenue_growth + reg_strength + cr4 + year dummies + risk``;
@@ -1023,7 +1023,7 @@ LIBRARY_ESTIMATORS: tuple[str, ...] = ()
 def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | np.random.Generator = 0,
                   params=None, moment_match: bool = MOMENT_MATCH,
                   level: float = LEVEL) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """3SLS through chapter 5's own ``esgrisk.bidirectional.fit_system_3sls``, one linearmodels fit per replication.
+    """3SLS through chapter 5's own ``esgrisk.system.fit_system_3sls``, one linearmodels fit per replication.
 
     The slow reference for :func:`system_3sls_batch` (the benchmark times it,
     the tests compare). One row per arrow, and the per-draw indicator that
@@ -1032,7 +1032,7 @@ def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | 
     """
     import warnings
 
-    from esgrisk import bidirectional as bi
+    from esgrisk import system as sy
     from esgrisk.simulate import PARAMS
 
     p = PARAMS if params is None else params
@@ -1043,8 +1043,8 @@ def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i, frame in enumerate(frames):
-            sys_fit = bi.fit_system_3sls(frame)
-            se = sys_fit.record["std_errors"]
+            sys_fit = sy.fit_system_3sls(frame)
+            se = sys_fit.std_errors
             beta[i] = sys_fit.beta, se["esg.risk_events"]
             gamma[i] = sys_fit.gamma, se["risk_events.esg"]
     rows, draws = [], {}

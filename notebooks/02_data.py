@@ -50,10 +50,10 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from esgrisk import published, simulate
+from esgrisk import published, report, simulate
 from esgrisk.figures import save_figure
 from esgrisk.panel import codebook
-from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
+from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir
 from esgrisk.tables import save_table, show_table
 
 out_dir = output_dir(results_dir)
@@ -70,7 +70,7 @@ ts = published.twosls()
 tc = published.text_claims()
 
 # the panel this run uses
-put("panel_file", str(resolve(panel_path)))
+put("panel_file", display_path(panel_path))
 put("n_obs", len(panel))
 put("n_firms", panel["firm"].nunique())
 put("n_years", panel["year"].nunique())
@@ -273,7 +273,7 @@ show_table(simulate.params_table(),
 # high baseline risk also have high baseline ESG.
 
 # %% tags=["hide-input"]
-incons = simulate.paper_inconsistencies()
+incons = report.paper_inconsistencies()
 facts = incons.set_index("fact")
 put("implied_mean_esg", facts.loc["mean ESG implied by Table 2 at Table 1 means", "implied"])
 put("beta_sd_risk", facts.loc["abs(beta) x SD(risk) vs SD(ESG)", "implied"])

@@ -76,7 +76,7 @@ from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.bidirectional import paper_first_stage_f
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir, resolve
+from esgrisk.paths import display_path, output_dir
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
 from esgrisk.tables import show_table
 
@@ -106,7 +106,7 @@ paper_se = float(published.table2().loc["risk_events", "se"])
 paper_coef = float(published.table2().loc["risk_events", "coef"])
 paper_f = paper_first_stage_f(published.twosls())
 
-glue("mc_panel_file", str(resolve(panel_path)), display=False)
+glue("mc_panel_file", display_path(panel_path), display=False)
 glue("mc_G", G0, display=False)
 glue("mc_T", T0, display=False)
 glue("mc_panel_G", n_firms, display=False)

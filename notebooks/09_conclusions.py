@@ -64,9 +64,10 @@ from myst_nb import glue
 from esgrisk import bidirectional as bi
 from esgrisk import evidence as ev
 from esgrisk import montecarlo as mc
-from esgrisk import published
+from esgrisk import published, weakiv
+from esgrisk import system as sy
 from esgrisk.audit import PAPER_SAMPLE
-from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
+from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir, resolve
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -90,8 +91,8 @@ if own_size:   # the panel's own size, batched estimators only, replications bou
 draw = ev.panel_draw(panel)
 h1, h2, system = draw["h1"], draw["h2"], draw["system"]
 h1_f, h2_f = draw["h1_f_cluster"], draw["h2_f_cluster"]        # decision 2: the cluster-robust F
-h2_ar = bi.anderson_rubin_ci(panel, "esg_to_risk")
-loop = bi.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
+h2_ar = weakiv.anderson_rubin(panel, h2)
+loop = sy.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
 reflection = bi.reflection_check(panel)
 
 h1_verdict = ev.arrow_verdict(float(h1.params["risk_events"]), float(h1.pvalues["risk_events"]), h1_f)
@@ -130,10 +131,10 @@ estimates = pd.DataFrame([
     {"hypothesis": "H2: ESG -> risk events", "paper": paper.loc["h2_esg_to_risk", "coef"],
      "this panel (one draw)": h2.coef, "p (t, G-1)": h2.pvalue, "first-stage F (cluster-robust)": h2_f},
     {"hypothesis": "H3: risk -> ESG in the system", "paper": paper.loc["bidir_risk_to_esg", "coef"],
-     "this panel (one draw)": system.beta, "p (t, G-1)": system.record["pvalues"]["esg.risk_events"],
+     "this panel (one draw)": system.beta, "p (t, G-1)": system.pvalues["esg.risk_events"],
      "first-stage F (cluster-robust)": float("nan")},
     {"hypothesis": "H3: ESG -> risk in the system", "paper": paper.loc["bidir_esg_to_risk", "coef"],
-     "this panel (one draw)": system.gamma, "p (t, G-1)": system.record["pvalues"]["risk_events.esg"],
+     "this panel (one draw)": system.gamma, "p (t, G-1)": system.pvalues["risk_events.esg"],
      "first-stage F (cluster-robust)": float("nan")},
 ])
 # decimals shown; the paper's numbers as printed (shortest form)
@@ -154,7 +155,7 @@ loop_sentence = ev.loop_stability_sentence(loop["share_unstable"])
 is_default = resolve(panel_path) == SIMULATED_PANEL
 glue("panel_kind", "the book's calibrated simulation" if is_default else "the panel you supplied",
      display=False)
-glue("panel_file", str(resolve(panel_path)), display=False)
+glue("panel_file", display_path(panel_path), display=False)
 glue("h1_verdict", h1_verdict, display=False)
 glue("h2_verdict", h2_verdict, display=False)
 glue("h3_verdict", h3_verdict, display=False)

@@ -123,10 +123,10 @@ def library_fits(df: pd.DataFrame) -> dict[str, tuple[float, float]]:
     pois = sm.GLM(df["risk_events"].astype(float), x, family=sm.families.Poisson()).fit(
         cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False})
     out["poisson_fe"] = (float(pois.params["esg"]), float(pois.bse["esg"] * np.sqrt(g / (g - 1))))
-    from esgrisk import bidirectional as bi
+    from esgrisk import system as sy
 
-    system = bi.fit_system_3sls(df)
-    out["system_3sls"] = (system.gamma, float(system.record["std_errors"]["risk_events.esg"]))
+    system = sy.fit_system_3sls(df)
+    out["system_3sls"] = (system.gamma, float(system.std_errors["risk_events.esg"]))
     return out
 
 

@@ -58,7 +58,7 @@ def _iv2sls(panel, exog, clusters):
 
 
 def _demeaned(panel: pd.DataFrame, cols, groups) -> pd.DataFrame:
-    from esgrisk.estimate import demean
+    from esgrisk.core import within as demean
 
     return pd.DataFrame({c: demean(panel[c], [panel[g] for g in groups]) for c in cols})
 
@@ -294,11 +294,11 @@ def test_study_rows_and_rates_have_monte_carlo_errors():
 
 def test_library_3sls_runs_the_chapters_function():
     """The library arm of the study runs chapter 5's own 3SLS on each replication."""
-    from esgrisk import bidirectional as bi
+    from esgrisk import system as sy
 
     summary, draws = mc.library_study(3, seed=7)
     frames = mc.batch_to_frames(mc.simulate_batch(3, 12, 6, 7))
-    sys_fit = bi.fit_system_3sls(frames[1])
+    sys_fit = sy.fit_system_3sls(frames[1])
     assert draws["system_3sls:risk_to_esg:estimate"][1] == pytest.approx(sys_fit.beta, abs=1e-12)
     assert draws["system_3sls:esg_to_risk:estimate"][1] == pytest.approx(sys_fit.gamma, abs=1e-12)
     assert (summary["reps"] == 3).all()
@@ -486,7 +486,7 @@ def test_system_3sls_batch_matches_iv3sls(seed):
 
     from linearmodels.system import IV3SLS
 
-    from esgrisk import bidirectional as bi
+    from esgrisk import system as sy
 
     panel = _panel(seed)
     fit_r, fit_e = mc.system_3sls_batch(_batch(panel))
@@ -509,5 +509,5 @@ def test_system_3sls_batch_matches_iv3sls(seed):
     _close(fit_r.std_errors[0, 0], res.std_errors["risk_esg"])
     _close(fit_e.params[0, 0], res.params["esg_risk_events"])
     _close(fit_e.std_errors[0, 0], res.std_errors["esg_risk_events"])
-    chapter = bi.fit_system_3sls(panel)
+    chapter = sy.fit_system_3sls(panel)
     _close([fit_e.params[0, 0], fit_r.params[0, 0]], [chapter.beta, chapter.gamma])
