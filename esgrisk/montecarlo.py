@@ -948,10 +948,10 @@ def system_3sls_batch(batch: Mapping[str, np.ndarray]) -> tuple[BatchFit, BatchF
     log_assets + revenue_growth + reg_strength + cr4 + year dummies + risk``;
     one common instrument list (the controls, ``region_incidents`` and the
     year dummies beyond CR4). One feasible-GLS step as linearmodels' ``IV3SLS``
-    (``method="gls"``): 2SLS residuals give Sigma (debiased by
-    ``sqrt(n/(n-k_i)) sqrt(n/(n-k_j))``), then GLS on the projected
-    regressors; clustered covariance with ``debiased`` and ``group_debias``,
-    i.e. ``G/(G-1) (N-1)/(N-K_i)`` on the diagonal. Coefficient 0 of each fit
+    (``method="gls"``, ``debiased=False`` as the chapters' fit): 2SLS
+    residuals give Sigma = e'e/N, then GLS on the projected regressors;
+    clustered covariance with ``group_debias`` and the book's rule per
+    equation, i.e. ``G/(G-1) (N-1)/(N-K_i)`` on the diagonal. Coefficient 0 of each fit
     is the endogenous regressor's (``gamma`` for the risk equation, ``beta``
     for the ESG equation). Checked against linearmodels to 1e-8.
     """
@@ -976,7 +976,7 @@ def system_3sls_batch(batch: Mapping[str, np.ndarray]) -> tuple[BatchFit, BatchF
     eps = np.stack([y[i] - _xb(xs[i], np.linalg.solve(_xty(xh[i], xh[i]), _xty(xh[i], y[i])[..., None])[..., 0])
                     for i in range(2)], axis=-1)                                     # (R, n, 2)
     scale = np.sqrt(n / (n - np.array(ks, dtype=float)))
-    sigma = np.swapaxes(eps, 1, 2) @ eps / n * np.outer(scale, scale)
+    sigma = np.swapaxes(eps, 1, 2) @ eps / n          # Stata reg3's Sigma, as the chapters' fit (no df correction)
     sinv = np.linalg.inv(sigma)                                                      # (R, 2, 2)
     # step 2: GLS on the projected regressors
     blocks = [[sinv[:, i, j, None, None] * (np.swapaxes(xh[i], 1, 2) @ xh[j]) for j in range(2)] for i in range(2)]
