@@ -73,10 +73,10 @@ from esgrisk import evidence as ev
 from esgrisk import montecarlo as mc
 from esgrisk import published
 from esgrisk.audit import PAPER_SAMPLE
-from esgrisk.bidirectional import paper_first_stage_f
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
 from esgrisk.paths import display_path, output_dir
+from esgrisk.report import paper_first_stage_f
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
 from esgrisk.tables import show_table
 
