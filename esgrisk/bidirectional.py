@@ -108,8 +108,16 @@ def reflection_check(panel: pd.DataFrame) -> dict[str, float]:
     }
 
 
+#: cap on the scores :func:`reflection_demo` draws (n_reps x n_years x n_firms), so that its
+#: memory and time stay bounded on an A-share panel (5,000 firms x 15 years: 26 panels, 2 million
+#: scores, instead of 2,000 panels, 150 million scores and 7 GiB); the paper's 12 x 6 design
+#: (144,000 scores) is far below it
+REFLECTION_DEMO_MAX_DRAWS = 2_000_000
+
+
 def reflection_demo(n_firms: int = 12, n_years: int = 6, n_reps: int = 2000,
-                    seed: int = 20250601) -> dict[str, float]:
+                    seed: int = 20250601,
+                    max_draws: int = REFLECTION_DEMO_MAX_DRAWS) -> dict[str, float]:
     """Mechanical correlation of own score with the inclusive mean when scores are independent.
 
     Scores are i.i.d. across firms and years, so the leave-one-out mean is
@@ -117,8 +125,14 @@ def reflection_demo(n_firms: int = 12, n_years: int = 6, n_reps: int = 2000,
     own score with weight 1/n: corr(own, inclusive) = 1/sqrt(n) exactly in
     population. Returns both correlations pooled over ``n_reps`` simulated
     panels (so the sample is large and the numbers sit near their population
-    values) and the theoretical values.
+    values) and the theoretical values. The number of panels is cut to
+    ``max_draws // (n_years * n_firms)`` (at least one) when ``n_reps`` would
+    draw more scores than ``max_draws``; ``n_reps`` in the result says how
+    many were drawn (the pooled sample then still has about ``max_draws``
+    scores, and the sampling error of each correlation is about
+    ``1 / sqrt(max_draws)``).
     """
+    n_reps = max(1, min(n_reps, max_draws // (n_years * n_firms)))
     rng = np.random.default_rng(seed)
     scores = rng.normal(size=(n_reps, n_years, n_firms))
     total = scores.sum(axis=2, keepdims=True)
@@ -127,6 +141,7 @@ def reflection_demo(n_firms: int = 12, n_years: int = 6, n_reps: int = 2000,
     own = scores.reshape(-1)
     return {
         "n_firms": float(n_firms),
+        "n_reps": float(n_reps),
         "corr_own_inclusive": float(np.corrcoef(own, inclusive.reshape(-1))[0, 1]),
         "corr_own_loo": float(np.corrcoef(own, loo.reshape(-1))[0, 1]),
         "theory_inclusive": float(1.0 / np.sqrt(n_firms)),

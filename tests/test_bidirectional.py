@@ -301,6 +301,18 @@ def test_reflection_demo_matches_theory():
     demo = bd.reflection_demo(n_firms=12, n_years=6, n_reps=3000, seed=1)
     assert demo["corr_own_inclusive"] == pytest.approx(1 / np.sqrt(12), abs=0.02)
     assert demo["corr_own_loo"] == pytest.approx(0.0, abs=0.02)
+    assert demo["n_reps"] == 3000
+
+
+def test_reflection_demo_caps_its_draws_at_a_share_size():
+    """5,000 firms x 15 years: about max_draws scores (not n_reps panels), still near theory."""
+    demo = bd.reflection_demo(n_firms=5000, n_years=15, seed=1)
+    assert demo["n_reps"] == bd.REFLECTION_DEMO_MAX_DRAWS // (15 * 5000)
+    se = 1 / np.sqrt(demo["n_reps"] * 15 * 5000)  # sampling SE of a correlation near 0
+    assert demo["corr_own_inclusive"] == pytest.approx(1 / np.sqrt(5000), abs=5 * se)
+    assert demo["corr_own_loo"] == pytest.approx(0.0, abs=5 * se)
+    one = bd.reflection_demo(n_firms=50, n_years=6, n_reps=10, seed=1, max_draws=10)
+    assert one["n_reps"] == 1
 
 
 def test_twoway_loo_iv_is_ols(toy):
