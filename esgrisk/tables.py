@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "markdown_table",
+__all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "escape_cell", "markdown_table",
            "myst_table", "table_markdown", "table_csv", "save_table", "show_table"]
 
 #: Decimals of floats when nothing else is asked for.
@@ -117,17 +117,42 @@ def format_frame(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: s
     return out
 
 
+#: Code spans and inline math inside a cell: kept as written (MyST renders them).
+_VERBATIM = re.compile(r"(`[^`\n]*`|\$[^$\n]+\$)")
+#: Characters that MyST would read as markup in a table cell (emphasis, strike-through,
+#: HTML, links): escaped with a backslash so that they show as typed ("0.92*15.2 + 0.35*23.1").
+_MARKUP = re.compile(r"([*_~<>\[\]|])")
+
+
+def escape_cell(text: str) -> str:
+    """Markdown-escape ``text`` for a pipe-table cell, outside code spans and ``$...$`` math.
+
+    Line breaks become spaces (one row per line); ``* _ ~ < > [ ] |`` are
+    backslash-escaped, so a product written ``0.92*15.2`` is not emphasis and
+    a ``|`` does not end the cell. Inside `` `code` `` spans only ``|`` is
+    escaped (GFM tables split on it even there); ``$...$`` math is left alone.
+
+    >>> escape_cell("0.92*15.2 + 0.35*23.1")
+    '0.92\\*15.2 + 0.35\\*23.1'
+    """
+    text = str(text).replace("\r\n", " ").replace("\n", " ")
+    parts = _VERBATIM.split(text)
+    return "".join(part.replace("|", r"\|") if i % 2 else _MARKUP.sub(r"\\\1", part)
+                   for i, part in enumerate(parts))
+
+
 def _cell(value) -> str:
-    """Pipe-table cell text: ``|`` escaped as ``\\|``, line breaks turned into spaces."""
-    return str(value).replace("\r\n", " ").replace("\n", " ").replace("|", r"\|")
+    """Pipe-table cell text (see :func:`escape_cell`)."""
+    return escape_cell(str(value))
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A plain pipe table of ``frame`` (no index), one line per row.
 
     Cells are written with ``str``, so format numbers first (:func:`format_frame`).
-    A ``|`` inside a cell or header is escaped as ``\\|`` (rendered as a literal
-    bar) and line breaks become spaces, so every row stays one table row.
+    Markup characters in a cell or header are escaped (:func:`escape_cell`), so
+    cells show their text as typed, and line breaks become spaces, so every row
+    stays one table row.
     """
     head = "| " + " | ".join(_cell(_label(c)) for c in frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"

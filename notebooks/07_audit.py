@@ -1,10 +1,11 @@
 # %% [markdown]
-# # 7. Replication audit
+# (ch-audit)=
+# # Replication audit
 #
 # ```{admonition} Simulated data
 # :class: warning
 # The audit's findings come from the paper's printed numbers
-# (`data/published/`), not from any panel. Only section 7.6 uses a panel, to
+# (`data/published/`), not from any panel. Only {numref}`section %s <sec-audit-identification>` uses a panel, to
 # illustrate what fixed effects and the instruments can identify; by default
 # that is the book's calibrated simulation (`data/simulated/panel.csv`). To
 # illustrate it on real data, pass a panel that follows the panel contract:
@@ -25,7 +26,7 @@
 #
 # - **Inputs:** `data/published/table1.csv`, `table2.csv`, `twosls.csv`,
 #   `text_claims.csv` (through `esgrisk.published`); the panel (`panel_path`)
-#   for section 7.6 only.
+#   for {numref}`section %s <sec-audit-identification>` only.
 # - **Outputs:** `audit_findings.csv`, `audit_pvalues.csv`,
 #   `audit_identification.csv` in `results_dir`; {numref}`tbl-audit-findings`
 #   and the tables of this page, each also as `tables/<name>.csv` in
@@ -71,7 +72,7 @@ glue("au_years", years, display=False)
 glue("au_n", firms * years, display=False)
 
 # %% [markdown]
-# ## 7.1 t statistics
+# ## t statistics
 #
 # Each t value in Table 2 should equal the coefficient divided by its
 # standard error. With two printed decimals the ratio is only known to an
@@ -99,7 +100,7 @@ show_table(t_shown, "Printed t against the ratio of printed coefficient and SE, 
 # {glue:text}`au_const_t_printed:.2f`, inside the range that rounding of the
 # coefficient and SE allows.
 #
-# ## 7.2 p-values
+# ## p-values
 #
 # A p-value depends on the reference distribution. With the paper's
 # {glue:text}`au_firms` firms and {glue:text}`au_years` years
@@ -161,7 +162,7 @@ show_table(pv_shown, "Two-sided p-values implied by the printed t under four ref
 #    {glue:text}`au_size_p11:.3f`. Printed p-values that no one computation
 #    produces suggest they were not all taken from one regression output.
 #
-# ## 7.3 Text against tables
+# ## Text against tables
 
 # %% tags=["hide-input"]
 cmp_ = result["text_vs_table"]
@@ -193,7 +194,7 @@ glue("au_table_risk", cmp_["risk_to_esg"]["table"], display=False)
 #   explain a difference, but the second model is not specified, so the two
 #   cannot be compared.
 #
-# ## 7.4 The fitted equation at the means
+# ## The fitted equation at the means
 
 # %% tags=["hide-input"]
 m = result["means"]
@@ -228,7 +229,7 @@ glue("au_const", float(t2.loc["const", "coef"]), display=False)
 # so. As printed, the constant, the slopes and the means cannot all come from
 # one regression on one sample.
 #
-# ## 7.5 Variance bounds
+# ## Variance bounds
 
 # %% tags=["hide-input"]
 vr = result["variance"]["risk_to_esg"]
@@ -256,7 +257,7 @@ glue("au_desc_rows", len(desc), display=False)
 # effects, error) move against the risk term, with a correlation of
 # {glue:text}`au_min_corr:.2f` or lower: firms with many incidents would have
 # to have systematically higher ESG for other reasons. That is possible (the
-# book's simulation is built that way, chapter 2), but the paper neither
+# book's simulation is built that way, {numref}`chapter %s <ch-data>`), but the paper neither
 # reports nor discusses it. In the other direction there is no such tension:
 # the ESG-to-risk effects imply shares of {glue:text}`au_share_h2:.2f` (H2)
 # and {glue:text}`au_share_h3:.2f` (H3) of the variance of risk events.
@@ -268,7 +269,8 @@ glue("au_desc_rows", len(desc), display=False)
 # sample SD with divisor n - 1 can exceed it by at most a factor
 # sqrt(n / (n - 1))).
 #
-# ## 7.6 What the models can identify
+# (sec-audit-identification)=
+# ## What the models can identify
 #
 # This section uses the panel ({glue:text}`au_panel_file`) to illustrate
 # consequences of the design that hold for any panel of this kind.
@@ -341,10 +343,10 @@ show_table(shares, "Share of each variable's variance left after removing firm m
 # incidents, which otherwise enter both sides. The instrument varies only by
 # region and year ({glue:text}`au_n_regions` regions in this panel), so with
 # firm effects it is identified from regional changes over time, and firms in
-# the same region share it: chapter 8 shows what that does to precision and
+# the same region share it: {numref}`chapter %s <ch-monte-carlo>` shows what that does to precision and
 # to firm-clustered standard errors.
 #
-# ## 7.7 Findings
+# ## Findings
 
 # %% tags=["hide-input"]
 findings = audit.findings_table([*result["findings"], *ident])

@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 8. What the design can show: a Monte Carlo
+# (ch-monte-carlo)=
+# # What the design can show: a Monte Carlo
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -16,7 +17,7 @@
 # A regression on 12 firms over 6 years gives one number per coefficient. How
 # far from the truth can that number be, and how often would the paper's
 # tests mislead? This chapter answers by simulation: it draws many panels from
-# a model whose effects are known, applies the estimators of chapters 4 and 5
+# a model whose effects are known, applies the estimators of chapters {numref}`%s <ch-fixed-effects>` and {numref}`%s <ch-bidirectional>`
 # to each, and counts. It then asks how the answers change with more firms and
 # more years, and tries the two extensions the paper proposes as future work,
 # a dynamic panel and a threshold model {cite:p}`zhang2025security`.
@@ -104,12 +105,12 @@ def pct(x):
     return f"{100 * x:.1f} %"
 
 # %% [markdown]
-# ## 8.1 The design and the truth
+# ## The design and the truth
 #
 # Each replication is a fresh panel of {glue:text}`mc_G` firms observed for
 # {glue:text}`mc_T` years (the size of the panel in
 # {glue:text}`mc_panel_file`), drawn from the calibrated simulation of
-# chapter 2. In that model risk events lower ESG by
+# {numref}`chapter %s <ch-data>`. In that model risk events lower ESG by
 # {glue:text}`mc_true_beta` points each, ESG lowers risk events by
 # {glue:text}`mc_true_gamma` per point, so the two are determined jointly,
 # firms differ in their levels of both, and the region's cyber-security
@@ -127,7 +128,7 @@ def pct(x):
 #   incidents (the paper's endogeneity correction);
 # - **pooled 2SLS**, the same instrument without firm effects;
 # - **FE-IV with firm and year effects**, which drops CR4 because year effects
-#   absorb an industry-wide variable (chapter 7).
+#   absorb an industry-wide variable ({numref}`chapter %s <ch-audit>`).
 #
 # The estimators are written for whole batches of replications in NumPy
 # (`esgrisk.montecarlo`); the tests check them against linearmodels
@@ -168,7 +169,8 @@ for c in shown.columns[6:]:
     shown[c] = shown[c].map(pct)
 
 # %% [markdown]
-# ## 8.2 Five estimators at the panel's size
+# (sec-mc-five-estimators)=
+# ## Five estimators at the panel's size
 
 # %%
 show_table(shown, f"The risk coefficient across {n_reps} simulated {n_firms} x {n_years} panels "
@@ -253,7 +255,8 @@ glue("mc_noise_factor", noise_factor, display=False)
 inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "rejection rate"})
 
 # %% [markdown]
-# ## 8.3 Inference with few clusters
+# (sec-mc-few-clusters)=
+# ## Inference with few clusters
 #
 # A firm-clustered standard error treats each firm as one independent piece
 # of information, so with {glue:text}`mc_G` firms the t statistic rests on
@@ -323,7 +326,8 @@ glue("mc_n_regions", n_regions, display=False)
 glue("mc_grid_min_reps", int(grid["n_reps"].min()), display=False)
 
 # %% [markdown]
-# ## 8.4 More firms, more years
+# (sec-mc-more-data)=
+# ## More firms, more years
 #
 # {numref}`fig-mc-grid` repeats the experiment with more firms and more years
 # ({glue:text}`mc_reps_grid` replications per design, fewer for the largest
@@ -395,7 +399,7 @@ dyn_shown["RMSE"] = dyn_shown["RMSE"].map(lambda v: f"{v:.3f}")
 dyn_shown["coverage"] = dyn_shown["coverage"].map(pct)
 
 # %% [markdown]
-# ## 8.5 Future work in simulation: a dynamic panel
+# ## Future work in simulation: a dynamic panel
 #
 # The paper proposes dynamic panel models for future work
 # {cite:p}`zhang2025security`. ESG ratings are persistent, so a natural model
@@ -458,14 +462,14 @@ for c in thr_shown.columns[2:]:
         thr_shown[c] = thr_shown[c].map(lambda v: f"{v:.2f}")
 
 # %% [markdown]
-# ## 8.6 Future work in simulation: a threshold effect
+# ## Future work in simulation: a threshold effect
 #
 # The paper also suggests threshold models {cite:p}`zhang2025security`: the
 # harm from one more incident might be larger once a firm already has many.
 # The simulation below lets the slope be {glue:text}`mc_thr_low:.1f` up to
 # {glue:text}`mc_thr_gamma:.0f` events a year and {glue:text}`mc_thr_high:.1f`
 # above, keeps the noise at the level that reproduces the paper's standard
-# error (section 8.3), and estimates the threshold by Hansen's grid search
+# error ({numref}`section %s <sec-mc-few-clusters>`), and estimates the threshold by Hansen's grid search
 # with firm and year effects {cite:p}`hansen1999threshold`.
 
 # %%
@@ -492,17 +496,17 @@ show_table(thr_shown, f"Threshold model: locating the threshold and testing equa
 # conditional t-test.
 
 # %% [markdown]
-# ## 8.7 What the design can and cannot show
+# ## What the design can and cannot show
 #
 # - With {glue:text}`mc_G` firms and {glue:text}`mc_T` years an effect as
 #   large as the paper's is detected in {glue:text}`mc_power_fe_t` of samples
 #   (t(G-1) critical values) **if** the estimator is unbiased and the standard
-#   error is honest (section 8.3).
+#   error is honest ({numref}`section %s <sec-mc-few-clusters>`).
 # - The firm fixed-effects estimator is not unbiased when ESG also drives
 #   risk: at {glue:text}`mc_size` its median bias is
 #   {glue:text}`mc_fe_bias_in_se:.1f` times its average standard error
-#   (section 8.2), and the ratio grows with more data, because the bias stays
-#   while the standard error shrinks (section 8.4). More data do not fix a
+#   ({numref}`section %s <sec-mc-five-estimators>`), and the ratio grows with more data, because the bias stays
+#   while the standard error shrinks ({numref}`section %s <sec-mc-more-data>`). More data do not fix a
 #   specification problem.
 # - The regional instrument removes the simultaneity bias but its precision
 #   is bounded by the number of regions and years, not firms, and clustering

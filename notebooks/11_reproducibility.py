@@ -1,4 +1,5 @@
 # %% [markdown]
+# (ch-reproducibility)=
 # # Reproducibility status
 #
 # This page is computed when the book is built: it reports how long each

@@ -320,3 +320,181 @@ def test_download_and_launch_buttons_are_on_chapter_pages(visit):
     launch = page.locator(".dropdown-launch-buttons a")
     assert launch.count() >= 1
     assert f"notebooks/{name}.py" in launch.first.get_attribute("href")
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers' edition (issue 15): one test per class of visible defect.
+
+NARROW = 400  # px: the book must fit a phone screen
+
+
+def _content_pages() -> list[str]:
+    return [p for p in PAGES if p not in ("genindex.html", "search.html")]
+
+
+def test_math_is_typeset_without_literal_escapes_and_fits_narrow_screens(browser, server):
+    """Math: no literal backslash in text (``\\_``), display math scrolls in its own box at 400 px."""
+    pages = [p for p in _content_pages() if 'class="math' in (BUILD / p).read_text(encoding="utf-8")]
+    if not pages:
+        missing("no page with math")
+    v = Visit(browser, server)
+    v.page.set_viewport_size({"width": NARROW, "height": 900})
+    try:
+        for path in pages:
+            page = v.open(path)
+            _wait_for_math(page)
+            bad = page.evaluate("""() => [...document.querySelectorAll('mjx-assistive-mml mtext, mjx-container')]
+                .filter(m => /\\\\[_%$&#]/.test(m.textContent)).length""")
+            assert bad == 0, f"{path}: {bad} formulas show a literal backslash escape"
+            clipped = page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+                .filter(m => {
+                    const r = m.getBoundingClientRect();
+                    if (r.right <= window.innerWidth + 1) return false;
+                    let n = m;  // a wide formula is fine inside a box that scrolls
+                    while (n && n !== document.body) {
+                        const s = getComputedStyle(n);
+                        if (['auto', 'scroll'].includes(s.overflowX) && n.getBoundingClientRect().right
+                            <= window.innerWidth + 1) return false;
+                        n = n.parentElement;
+                    }
+                    return true;
+                }).length""")
+            assert clipped == 0, f"{path}: {clipped} display formulas run off a {NARROW} px screen"
+        assert not v.problems, "\n".join(v.problems)
+    finally:
+        v.close()
+
+
+def test_mathjax_accessibility_components_load_offline(visit):
+    """The complete MathJax: the explorer and the MathML input it needs load from _static."""
+    pages = [p for p in CHAPTERS]
+    if not pages:
+        missing("no chapter page built")
+    v = visit()
+    page = v.open(f"executed/{pages[0]}.html")
+    _wait_for_math(page)
+    page.evaluate("""() => MathJax.loader.load('input/mml', 'a11y/semantic-enrich', 'a11y/explorer')""")
+    page.wait_for_load_state("networkidle")
+    assert not v.problems, "\n".join(v.problems)
+    for part in ("input/mml.js", "a11y/explorer.js", "a11y/semantic-enrich.js", "a11y/assistive-mml.js"):
+        assert (BUILD / "_static" / "mathjax" / part).is_file(), f"MathJax component {part} is not shipped"
+
+
+def test_table_cells_show_their_text_not_markup(visit):
+    """Escaping: a ``*`` or ``_`` in a table cell is text, never emphasis."""
+    pages = [f"executed/{n}.html" for n in CHAPTERS]
+    if not pages:
+        missing("no chapter page built")
+    v = visit()
+    for path in pages:
+        page = v.open(path)
+        emphasis = page.evaluate("document.querySelectorAll('article table td em, article table td strong').length")
+        assert emphasis == 0, f"{path}: {emphasis} table cells render markup (emphasis) instead of text"
+    assert not v.problems, "\n".join(v.problems)
+
+
+def test_no_page_is_wider_than_a_narrow_screen(browser, server):
+    """Overflow: at 400 px every page fits; wide tables scroll inside their own box."""
+    if not PAGES:
+        missing("the book is not built")
+    v = Visit(browser, server)
+    v.page.set_viewport_size({"width": NARROW, "height": 900})
+    try:
+        wide = {}
+        for path in _content_pages():
+            page = v.open(path)
+            _wait_for_math(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > NARROW:
+                wide[path] = width
+        ARTIFACTS.mkdir(exist_ok=True)
+        v.page.screenshot(path=str(ARTIFACTS / "narrow-last-page.png"))
+        assert not wide, f"pages wider than {NARROW} px: {wide}"
+    finally:
+        v.close()
+
+
+def test_every_figure_has_alt_text_that_says_what_it_shows(visit):
+    """Alt text: every figure has a description, never empty and never its file name."""
+    pages = [f"executed/{n}.html" for n in CHAPTERS]
+    v = visit()
+    seen = 0
+    for path in pages:
+        page = v.open(path)
+        alts = page.evaluate("[...document.querySelectorAll('article img')].map(i => i.getAttribute('alt') || '')")
+        for alt in alts:
+            seen += 1
+            assert len(alt.split()) >= 4, f"{path}: alt text {alt!r} does not describe the figure"
+            assert not re.search(r"\.(png|svg|jpe?g)\b|/", alt), f"{path}: alt text is a file path: {alt!r}"
+    assert seen >= 1, "no figure found in the chapters"
+
+
+def test_domain_names_in_text_are_not_links(visit):
+    """No auto-linked domains: "JD.com" in prose stays text (links are written with a scheme)."""
+    v = visit()
+    for path in [p for p in _content_pages() if p.startswith(("executed/", "book/"))]:
+        page = v.open(path)
+        bare = page.evaluate("""() => [...document.querySelectorAll('article a.reference.external')]
+            .filter(a => !/^[a-z]+:\\/\\//i.test(a.textContent.trim()) && /^https?:\\/\\/[^/]+\\/?$/i.test(a.href)
+                         && a.href.replace(/^https?:\\/\\//i, '').replace(/\\/$/, '').toLowerCase()
+                            === a.textContent.trim().toLowerCase())
+            .map(a => a.textContent)""")
+        assert not bare, f"{path}: domain names turned into links: {bare}"
+
+
+@pytest.mark.parametrize("width", [1280, NARROW])
+def test_one_search_box(browser, server, width):
+    """One search entry point at each width (not a top bar plus the sidebar's)."""
+    v = Visit(browser, server)
+    v.page.set_viewport_size({"width": width, "height": 900})
+    try:
+        page = v.open(f"executed/{CHAPTERS[0]}.html" if CHAPTERS else "index.html")
+        visible = page.evaluate("""() => [...document.querySelectorAll(
+                '.search-button-field, button.search-button, .bd-search input')]
+            .filter(e => { const r = e.getBoundingClientRect();
+                           return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; })
+            .length""")
+        assert visible == 1, f"{visible} search boxes or buttons visible at {width} px"
+    finally:
+        v.close()
+
+
+def test_chinese_text_is_marked_and_drawn_with_the_shipped_font(visit):
+    """lang="zh" on Chinese passages, rendered from the book's CJK font (no system font needed)."""
+    v = visit()
+    page = v.open("book/glossary.html")
+    marked = page.evaluate("document.querySelectorAll('article [lang=zh]').length")
+    assert marked >= 10, f"only {marked} Chinese passages carry lang=zh"
+    page.evaluate("document.fonts.load('16px \"Book CJK\"', '固定效应')")
+    loaded = page.evaluate("document.fonts.check('16px \"Book CJK\"', '固定效应')")
+    family = page.evaluate("getComputedStyle(document.querySelector('article [lang=zh]')).fontFamily")
+    assert loaded and "Book CJK" in family, (loaded, family)
+    assert not v.problems, "\n".join(v.problems)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_text_and_links_have_enough_contrast(visit, mode):
+    """Body text, links and captions reach WCAG AA (4.5:1) in light and dark mode."""
+    if not CHAPTERS:
+        missing("no chapter page built")
+    v = visit(mode)
+    page = v.open(f"executed/{CHAPTERS[0]}.html")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+    page.wait_for_timeout(200)
+    worst = []
+    for selector in ("article p", "article a.reference", "article figcaption, article caption",
+                     ".book-edition"):
+        items = page.locator(selector)
+        for i in range(min(items.count(), 8)):
+            ratio = _contrast(**items.nth(i).evaluate(EFFECTIVE_COLOURS))
+            worst.append((ratio, selector))
+    assert worst, "nothing measured"
+    low = [w for w in worst if w[0] < 4.5]
+    assert not low, f"{mode} mode: contrast below 4.5: {sorted(low)[:3]}"
+
+
+def test_footer_shows_version_and_build_date(visit):
+    v = visit()
+    page = v.open("index.html")
+    footer = page.locator(".book-edition").first.inner_text()
+    assert re.search(r"Version \d+\.\d+\.\d+, built \d{4}-\d\d-\d\d", footer), footer
