@@ -6,7 +6,7 @@ Usage::
     python scripts/subset_cjk_font.py [--source NotoSansCJK-Regular.ttc]
     make font        # installs Debian's fonts-noto-cjk first if it is missing
 
-The book ships the subset (``NotoSansCJKsc-book.otf``, SIL Open Font License,
+The book ships the subset (``NotoSansCJKsc-book.ttf``, SIL Open Font License,
 ``OFL.txt`` beside it) so that Chinese text renders the same on every machine,
 with or without a CJK font: the HTML pages load it through ``custom.css``
 (``@font-face`` with a CJK ``unicode-range``), the PDF embeds it, and
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT_DIR = ROOT / "book" / "_static" / "fonts"
-TARGET = FONT_DIR / "NotoSansCJKsc-book.otf"
+TARGET = FONT_DIR / "NotoSansCJKsc-book.ttf"
 DEBIAN_TTC = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FACE = "Noto Sans CJK SC"
 #: Names a user's panel is likely to carry (the paper's listed e-commerce firms in Chinese),
@@ -80,9 +80,57 @@ def subset(source: Path, chars: set[str], target: Path = TARGET) -> Path:
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(chars)) + "0123456789")
     subsetter.subset(font)
+    if font.sfntVersion == "OTTO":
+        to_truetype(font)
     target.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(target))
     return target
+
+
+def to_truetype(font) -> None:
+    """Replace the CFF outlines of ``font`` by quadratic TrueType (``glyf``) outlines, in place.
+
+    Chromium's PDF writer embeds CFF fonts as nameless Type 3 glyph procedures; TrueType
+    outlines are embedded as a real, named, searchable font (and suit matplotlib as well).
+    This is fontTools' ``otf2ttf`` recipe (cu2qu with a 1-unit tolerance).
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():  # left side bearings follow the new outlines
+        if hasattr(glyph, "xMin"):
+            hmtx[name] = (hmtx[name][0], glyph.xMin)
+    font["maxp"] = maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones",):
+        setattr(maxp, field, 1)
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements",
+                  "maxComponentDepth"):
+        setattr(maxp, field, 0)
+    maxp.recalc(font)
+    font["post"].formatType = 2.0
+    font["post"].extraNames = []
+    font["post"].mapping = {}
+    font["post"].glyphOrder = order
+    font.sfntVersion = "\000\001\000\000"
 
 
 def main(argv=None) -> int:

@@ -376,7 +376,26 @@ def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
                 cell.remove(node)
 
 
+def _single_page_handlers(app: Sphinx) -> None:
+    """Let the single-page builder (the PDF's) render every node the HTML builder renders.
+
+    Sphinx looks up node handlers by builder name and falls back to the format
+    only when no extension registered any handler for that name; once one did
+    for ``singlehtml``, nodes registered for ``html`` only (myst-nb's hidden-input
+    cells) had none. Copy the missing ones. The single page also always loads
+    MathJax (Sphinx decides per page name, and finds no equation in "index").
+    """
+    if app.builder.name != "singlehtml":
+        return
+    app.set_html_assets_policy("always")
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for node, pair in handlers.get("html", {}).items():
+        single.setdefault(node, pair)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _single_page_handlers)
     # after sphinx-book-theme (priority 501) has built the header buttons
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _rewrite_buttons, priority=600)
