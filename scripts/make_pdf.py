@@ -77,8 +77,9 @@ section.pdf-chapter { break-before: page; }
 .bd-header-article, .header-article-items, .bd-sidebar-primary, .bd-sidebar-secondary,
 .prev-next-area, .bd-footer, .bd-footer-content, .headerlink, .copybtn, .toggle-button,
 .bd-header, .skip-link, #pst-back-to-top, .search-button { display: none !important; }
-body, .bd-page-width, .bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container { max-width: none !important;
-    width: auto !important; margin: 0 !important; padding: 0 !important; }
+body, .bd-page-width, .bd-container, .bd-container__inner, .bd-main, .bd-content,
+.bd-article-container { max-width: none !important; width: auto !important;
+    margin: 0 !important; padding: 0 !important; }
 .bd-article { padding: 0 !important; }
 .bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article {
     min-width: 0 !important; display: block !important; }

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from esgrisk import paths
 
 sys.path.insert(0, str(paths.ROOT / "book" / "_ext"))
