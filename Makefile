@@ -61,7 +61,7 @@ clean-all: clean
 
 # Student notebooks (no outputs, no solutions) in student/, one per chapter of _toc.yml, and clean
 # executed notebooks in _build/notebooks/; both are copied into the site (student.zip, per chapter).
-student: notebooks
+student: html
 	$(PY) scripts/make_student.py
 
 # The whole book as one PDF, _build/pdf/book.pdf (and _build/html/book.pdf): a single-page build

@@ -176,7 +176,7 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     srcdir = Path(app.srcdir)
     if app.builder.name == "html":  # not the single-page build the PDF is printed from
         publish_results(srcdir / "results", out)
-        publish_downloads(srcdir / "_build", out)
+        publish_downloads(srcdir, out)
     for docname in app.env.found_docs:
         source = chapter_source(srcdir, docname)
         if source is not None:
@@ -186,29 +186,29 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
 
 
 PDF_NAME = "book.pdf"  # _build/pdf/book.pdf (make pdf), copied to _build/html/book.pdf
-STUDENT_ZIP = "student.zip"  # _build/student (make student), zipped into _build/html/student.zip
 
 
-def publish_downloads(build: Path, out: Path) -> None:
-    """Copy the whole-book PDF and the student notebooks (if built) into the HTML site.
+def publish_downloads(root: Path, out: Path) -> None:
+    """Copy the whole-book PDF and the standalone notebooks (if built) into the HTML site.
 
     ``book.pdf`` comes from ``_build/pdf`` (``make pdf``); the student notebooks
-    from ``_build/student`` (``make student``) go to ``student/NN_topic.ipynb``
-    and ``student.zip``, with fixed timestamps.
+    (``student/``) and the clean executed ones (``_build/standalone/``), both
+    written by ``make student``, go to ``student/`` and ``standalone/`` in the
+    site, each also as one zip with fixed timestamps.
     """
-    pdf = build / "pdf" / PDF_NAME
+    pdf = root / "_build" / "pdf" / PDF_NAME
     if pdf.is_file():
         shutil.copy2(pdf, out / PDF_NAME)
-    student = build / "student"
-    notebooks = sorted(student.glob("*.ipynb")) if student.is_dir() else []
-    if not notebooks:
-        return
-    (out / "student").mkdir(exist_ok=True)
-    with zipfile.ZipFile(out / STUDENT_ZIP, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in notebooks:
-            shutil.copy2(path, out / "student" / path.name)
-            info = zipfile.ZipInfo(f"student/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
-            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    for folder, target in ((root / "student", "student"), (root / "_build" / "standalone", "standalone")):
+        notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+        if not notebooks:
+            continue
+        (out / target).mkdir(exist_ok=True)
+        with zipfile.ZipFile(out / f"{target}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in notebooks:
+                shutil.copy2(path, out / target / path.name)
+                info = zipfile.ZipInfo(f"{target}/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
+                archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,14 +354,17 @@ def _plain_cell(code: str) -> bool:
     return True
 
 
-def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    # alt text: a figure's image says what the caption says, never its file path
+def _alt_from_captions(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Alt text: a figure's image says what its caption says (references resolved), never its path."""
     for figure in doctree.findall(nodes.figure):
         text = _caption_text(figure)
         for image in figure.findall(nodes.image):
             alt = image.get("alt", "")
             if text and (not alt or alt == image.get("uri") or "/" in alt or alt.endswith(".png")):
                 image["alt"] = text
+
+
+def _doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     # plumbing cells: the papermill parameters cell and show_table-only cells lose their code
     for cell in list(doctree.findall(nodes.container)):
         if "cell" not in cell.get("classes", []):
@@ -402,6 +405,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _drop_thebe, priority=600)
     app.connect("html-page-context", _footer, priority=600)
     app.connect("doctree-read", _doctree_read)
+    app.connect("doctree-resolved", _alt_from_captions)
     app.add_directive("book-citation", BookCitation)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
