@@ -397,8 +397,25 @@ def _single_page_handlers(app: Sphinx) -> None:
         single.setdefault(node, pair)
 
 
+def _refresh_static(app: Sphinx) -> None:
+    """Bring the output's copies of ``book/_static`` files up to date.
+
+    Sphinx copies static files only when it writes at least one page ("no
+    targets are out of date" skips the copy), so an edited ``custom.css`` alone
+    would never reach an incremental build.
+    """
+    source = Path(app.srcdir) / "book" / "_static"
+    target = Path(app.outdir) / "_static"
+    for path in source.rglob("*") if source.is_dir() else []:
+        copy = target / path.relative_to(source)
+        if path.is_file() and (not copy.is_file() or copy.read_bytes() != path.read_bytes()):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _single_page_handlers)
+    app.connect("builder-inited", _refresh_static)
     # after sphinx-book-theme (priority 501) has built the header buttons
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _rewrite_buttons, priority=600)
