@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "escape_cell", "markdown_table",
-           "myst_table", "table_markdown", "table_csv", "save_table", "show_table"]
+           "myst_table", "table_markdown", "table_csv", "save_table", "show_table",
+           "show_plain_table"]
 
 #: Decimals of floats when nothing else is asked for.
 DEFAULT_DIGITS = 3
@@ -240,3 +241,16 @@ def show_table(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DE
     if save_dir is not None:
         save_table(frame, save_dir, name, index=index)
     display(Markdown(markdown))
+
+
+def show_plain_table(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: str = "",
+                     index: bool = False) -> None:
+    """Display ``frame`` as a plain pipe table: styled like every table, but without number or file.
+
+    For tables that describe the build rather than the analysis (the status
+    page's run times and package versions), which change with every build and
+    so are neither numbered nor part of the replication package.
+    """
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown_table(format_frame(frame, digits=digits, na_rep=na_rep, index=index))))

@@ -293,7 +293,11 @@ VARIABLES = ["risk_events", *est.CONTROLS]
 def coefficient_plot(fits, true_value):
     """One panel per variable: each model's estimate with its 95 % CI from t(df)."""
     models = [m for m in MODEL_LABELS if m in fits]
-    fig, axes = plt.subplots(1, len(VARIABLES), figsize=(13, 3.6), sharey=True)
+    # two rows, so that the text stays legible at the book's text width (13 inches in one row was ~6 px)
+    fig, grid = plt.subplots(2, 3, figsize=(9.5, 6.4), sharey=True)
+    axes = grid.ravel()[:len(VARIABLES)]
+    for spare in grid.ravel()[len(VARIABLES):]:
+        spare.set_visible(False)
     ypos = np.arange(len(models))[::-1]
     for ax, var in zip(axes, VARIABLES, strict=True):
         for y, model_id in zip(ypos, models, strict=True):

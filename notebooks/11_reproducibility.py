@@ -52,7 +52,9 @@ glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the tabl
 # ## Execution time of each chapter
 
 # %%
-times.style.hide(axis="index").format({"seconds": "{:.2f}"})
+from esgrisk.tables import show_plain_table
+
+show_plain_table(times, digits={"seconds": 2})
 
 # %% [markdown]
 # ## Software
@@ -62,4 +64,4 @@ times.style.hide(axis="index").format({"seconds": "{:.2f}"})
 # `constraints.txt`.
 
 # %%
-versions.style.hide(axis="index")
+show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})))

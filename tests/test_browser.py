@@ -388,8 +388,9 @@ def test_table_cells_show_their_text_not_markup(visit):
     v = visit()
     for path in pages:
         page = v.open(path)
-        emphasis = page.evaluate("""document.querySelectorAll(
-            'article .cell_output table td em, article .cell_output table td strong').length""")
+        emphasis = page.evaluate("""[...document.querySelectorAll(
+            'article .cell_output table td em, article .cell_output table td strong')]
+            .filter(e => !e.closest('a')).length""")  # a cited title is italic on purpose
         assert emphasis == 0, f"{path}: {emphasis} table cells render markup (emphasis) instead of text"
     assert not v.problems, "\n".join(v.problems)
 

@@ -337,19 +337,22 @@ def _caption_text(figure: nodes.figure) -> str:
 
 
 def _plain_cell(code: str) -> bool:
-    """True if a code cell only calls ``show_table(...)`` (its output is the table)."""
+    """True if a code cell only calls ``show_table(...)`` (its output is the table), maybe after imports."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return False
     if not tree.body:
         return False
-    for stmt in tree.body:
+    calls = [stmt for stmt in tree.body if not isinstance(stmt, (ast.Import, ast.ImportFrom))]
+    if not calls:
+        return False
+    for stmt in calls:
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
             return False
         func = stmt.value.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name != "show_table":
+        if name not in ("show_table", "show_plain_table"):
             return False
     return True
 
