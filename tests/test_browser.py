@@ -332,46 +332,73 @@ def _content_pages() -> list[str]:
     return [p for p in PAGES if p not in ("genindex.html", "search.html")]
 
 
-def test_math_is_typeset_without_literal_escapes_and_fits_narrow_screens(browser, server):
-    """Math: no literal backslash in text (``\\_``), display math scrolls in its own box at 400 px."""
-    pages = [p for p in _content_pages() if 'class="math' in (BUILD / p).read_text(encoding="utf-8")]
-    if not pages:
-        missing("no page with math")
+SWEEP = """() => {
+    const clippedMath = [...document.querySelectorAll('mjx-container[display="true"]')].filter(m => {
+        if (m.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+        let n = m;  // a wide formula is fine inside a box that scrolls
+        while (n && n !== document.body) {
+            const s = getComputedStyle(n);
+            if (['auto', 'scroll'].includes(s.overflowX) && n.getBoundingClientRect().right
+                <= window.innerWidth + 1) return false;
+            n = n.parentElement;
+        }
+        return true;
+    }).length;
+    const escapedMath = [...document.querySelectorAll('mjx-assistive-mml mtext, mjx-container')]
+        .filter(m => /\\\\[_%$&#]/.test(m.textContent)).length;
+    const emphasis = [...document.querySelectorAll(
+            'article .cell_output table td em, article .cell_output table td strong')]
+        .filter(e => !e.closest('a')).length;  // a cited title is italic on purpose
+    const alts = [...document.querySelectorAll('article img')].map(i => i.getAttribute('alt') || '');
+    const bareDomains = [...document.querySelectorAll('article a.reference.external')]
+        .filter(a => !/^[a-z]+:\\/\\//i.test(a.textContent.trim()) && /^https?:\\/\\/[^/]+\\/?$/i.test(a.href)
+                     && a.href.replace(/^https?:\\/\\//i, '').replace(/\\/$/, '').toLowerCase()
+                        === a.textContent.trim().toLowerCase())
+        .map(a => a.textContent);
+    return {width: document.documentElement.scrollWidth, clippedMath, escapedMath, emphasis, alts,
+            bareDomains};
+}"""
+
+
+@pytest.fixture(scope="module")
+def sweep(browser, server) -> dict:
+    """Every content page once at 400 px: what the readers' checks below measure."""
+    if not PAGES:
+        missing("the book is not built")
     v = Visit(browser, server)
     v.page.set_viewport_size({"width": NARROW, "height": 900})
+    found = {}
     try:
-        for path in pages:
+        for path in _content_pages():
             page = v.open(path)
             _wait_for_math(page)
-            bad = page.evaluate("""() => [...document.querySelectorAll('mjx-assistive-mml mtext, mjx-container')]
-                .filter(m => /\\\\[_%$&#]/.test(m.textContent)).length""")
-            assert bad == 0, f"{path}: {bad} formulas show a literal backslash escape"
-            clipped = page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
-                .filter(m => {
-                    const r = m.getBoundingClientRect();
-                    if (r.right <= window.innerWidth + 1) return false;
-                    let n = m;  // a wide formula is fine inside a box that scrolls
-                    while (n && n !== document.body) {
-                        const s = getComputedStyle(n);
-                        if (['auto', 'scroll'].includes(s.overflowX) && n.getBoundingClientRect().right
-                            <= window.innerWidth + 1) return false;
-                        n = n.parentElement;
-                    }
-                    return true;
-                }).length""")
-            assert clipped == 0, f"{path}: {clipped} display formulas run off a {NARROW} px screen"
-        assert not v.problems, "\n".join(v.problems)
+            found[path] = page.evaluate(SWEEP)
+        ARTIFACTS.mkdir(exist_ok=True)
+        v.page.screenshot(path=str(ARTIFACTS / "narrow-last-page.png"))
+        found["problems"] = list(v.problems)
     finally:
         v.close()
+    return found
+
+
+def _pages_of(sweep: dict) -> dict:
+    return {k: v for k, v in sweep.items() if k != "problems"}
+
+
+def test_math_is_typeset_without_literal_escapes_and_fits_narrow_screens(sweep):
+    """Math: no literal backslash in text (``\\_``), display math scrolls in its own box at 400 px."""
+    for path, seen in _pages_of(sweep).items():
+        assert seen["escapedMath"] == 0, f"{path}: {seen['escapedMath']} formulas show a literal backslash escape"
+        assert seen["clippedMath"] == 0, f"{path}: {seen['clippedMath']} display formulas run off a {NARROW} px screen"
+    assert not sweep["problems"], "\n".join(sweep["problems"])
 
 
 def test_mathjax_accessibility_components_load_offline(visit):
     """The complete MathJax: the explorer and the MathML input it needs load from _static."""
-    pages = [p for p in CHAPTERS]
-    if not pages:
+    if not CHAPTERS:
         missing("no chapter page built")
     v = visit()
-    page = v.open(f"executed/{pages[0]}.html")
+    page = v.open(f"executed/{CHAPTERS[0]}.html")
     _wait_for_math(page)
     page.evaluate("""() => MathJax.loader.load('input/mml', 'a11y/semantic-enrich', 'a11y/explorer')""")
     page.wait_for_load_state("networkidle")
@@ -380,69 +407,32 @@ def test_mathjax_accessibility_components_load_offline(visit):
         assert (BUILD / "_static" / "mathjax" / part).is_file(), f"MathJax component {part} is not shipped"
 
 
-def test_table_cells_show_their_text_not_markup(visit):
+def test_table_cells_show_their_text_not_markup(sweep):
     """Escaping: a ``*`` or ``_`` in a table cell is text, never emphasis."""
-    pages = [f"executed/{n}.html" for n in CHAPTERS]
-    if not pages:
-        missing("no chapter page built")
-    v = visit()
-    for path in pages:
-        page = v.open(path)
-        emphasis = page.evaluate("""[...document.querySelectorAll(
-            'article .cell_output table td em, article .cell_output table td strong')]
-            .filter(e => !e.closest('a')).length""")  # a cited title is italic on purpose
-        assert emphasis == 0, f"{path}: {emphasis} table cells render markup (emphasis) instead of text"
-    assert not v.problems, "\n".join(v.problems)
+    bad = {p: s["emphasis"] for p, s in _pages_of(sweep).items() if s["emphasis"]}
+    assert not bad, f"table cells that render markup (emphasis) instead of text: {bad}"
 
 
-def test_no_page_is_wider_than_a_narrow_screen(browser, server):
+def test_no_page_is_wider_than_a_narrow_screen(sweep):
     """Overflow: at 400 px every page fits; wide tables scroll inside their own box."""
-    if not PAGES:
-        missing("the book is not built")
-    v = Visit(browser, server)
-    v.page.set_viewport_size({"width": NARROW, "height": 900})
-    try:
-        wide = {}
-        for path in _content_pages():
-            page = v.open(path)
-            _wait_for_math(page)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > NARROW:
-                wide[path] = width
-        ARTIFACTS.mkdir(exist_ok=True)
-        v.page.screenshot(path=str(ARTIFACTS / "narrow-last-page.png"))
-        assert not wide, f"pages wider than {NARROW} px: {wide}"
-    finally:
-        v.close()
+    wide = {p: s["width"] for p, s in _pages_of(sweep).items() if s["width"] > NARROW}
+    assert not wide, f"pages wider than {NARROW} px: {wide}"
 
 
-def test_every_figure_has_alt_text_that_says_what_it_shows(visit):
+def test_every_figure_has_alt_text_that_says_what_it_shows(sweep):
     """Alt text: every figure has a description, never empty and never its file name."""
-    pages = [f"executed/{n}.html" for n in CHAPTERS]
-    v = visit()
-    seen = 0
-    for path in pages:
-        page = v.open(path)
-        alts = page.evaluate("[...document.querySelectorAll('article img')].map(i => i.getAttribute('alt') || '')")
-        for alt in alts:
-            seen += 1
-            assert len(alt.split()) >= 4, f"{path}: alt text {alt!r} does not describe the figure"
-            assert not re.fullmatch(r"\S+\.(png|svg|jpe?g)", alt) and "_images/" not in alt, \
-                f"{path}: alt text is a file path: {alt!r}"
-    assert seen >= 1, "no figure found in the chapters"
+    alts = [(p, alt) for p, s in _pages_of(sweep).items() if p.startswith("executed/") for alt in s["alts"]]
+    assert alts, "no figure found in the chapters"
+    for path, alt in alts:
+        assert len(alt.split()) >= 4, f"{path}: alt text {alt!r} does not describe the figure"
+        assert not re.fullmatch(r"\S+\.(png|svg|jpe?g)", alt) and "_images/" not in alt, \
+            f"{path}: alt text is a file path: {alt!r}"
 
 
-def test_domain_names_in_text_are_not_links(visit):
+def test_domain_names_in_text_are_not_links(sweep):
     """No auto-linked domains: "JD.com" in prose stays text (links are written with a scheme)."""
-    v = visit()
-    for path in [p for p in _content_pages() if p.startswith(("executed/", "book/"))]:
-        page = v.open(path)
-        bare = page.evaluate("""() => [...document.querySelectorAll('article a.reference.external')]
-            .filter(a => !/^[a-z]+:\\/\\//i.test(a.textContent.trim()) && /^https?:\\/\\/[^/]+\\/?$/i.test(a.href)
-                         && a.href.replace(/^https?:\\/\\//i, '').replace(/\\/$/, '').toLowerCase()
-                            === a.textContent.trim().toLowerCase())
-            .map(a => a.textContent)""")
-        assert not bare, f"{path}: domain names turned into links: {bare}"
+    bare = {p: s["bareDomains"] for p, s in _pages_of(sweep).items() if s["bareDomains"]}
+    assert not bare, f"domain names turned into links: {bare}"
 
 
 @pytest.mark.parametrize("width", [1280, NARROW])
