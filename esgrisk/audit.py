@@ -22,6 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from esgrisk import published
+from esgrisk.core import within as demean
+from esgrisk.panel import industry_mean_esg
+
 #: verdict labels used in the findings table
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
@@ -297,8 +301,6 @@ def variation_shares(panel: pd.DataFrame, columns: Sequence[str], entity: str = 
     A share of 0 means the effects absorb the regressor: its coefficient is
     not identified in a model with those effects.
     """
-    from esgrisk.estimate import demean  # the project's one demeaning routine
-
     rows = []
     for c in columns:
         x = panel[c].to_numpy(float)
@@ -337,8 +339,6 @@ def industry_instrument_identification(panel: pd.DataFrame, outcome: str = "risk
       within-year correlation with own ESG is exactly -1 and 2SLS with year
       effects reproduces OLS (``iv_minus_ols`` is rounding error).
     """
-    from esgrisk.panel import industry_mean_esg
-
     years = pd.get_dummies(panel["year"], dtype=float).to_numpy()
     esg = panel["esg"].to_numpy(float)
     incl = industry_mean_esg(panel, leave_one_out=False).to_numpy(float)
@@ -407,9 +407,8 @@ def common_df(table2: pd.DataFrame, dec_t: int = 2, dec_p: int = 3,
 # the audit of the paper's printed numbers, end to end
 # ---------------------------------------------------------------------------
 
-#: The paper's sample (section 3.3): 12 listed firms, 2018-2023.
-#: Kept here until ``data/published`` carries the sample size.
-PAPER_SAMPLE = {"firms": 12, "years": 6}
+#: The paper's sample (section 3.3), read from ``data/published/sample.csv``.
+PAPER_SAMPLE = published.sample()
 REGRESSORS = ("risk_events", "log_assets", "revenue_growth", "cr4", "reg_strength")
 
 

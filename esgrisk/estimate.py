@@ -1,108 +1,427 @@
-"""Single-equation estimators of the ESG equation (the paper's Table 2).
+"""Single-equation estimators of the study, each implemented once.
 
-The paper regresses the ESG score on security-risk events and four controls
-with firm fixed effects, and instruments the risk events with the cyber-security
-incidents of the firm's region. This module fits that equation four ways, all
-through :mod:`linearmodels`:
+========================== ====================================================
+id (:data:`esgrisk.results.MODELS`)  model
+========================== ====================================================
+pooled_ols                 ESG equation, pooled OLS (PanelOLS, no effects)
+fe_entity                  firm fixed effects (the paper's Table 2)
+fe_entity_dk               fe_entity with Driscoll-Kraay standard errors
+fe_twoway                  firm and year fixed effects
+fe_iv_risk                 FE-IV, risk events instrumented by region_incidents
+fe_iv_twoway               the same with year effects (the risk -> ESG arrow)
+iv_esg_to_risk             risk equation, ESG instrumented by the leave-one-out
+                           industry mean (``iv_esg_to_risk_inclusive``: the
+                           paper's inclusive mean)
+poisson_fe_risk            risk events as a count, Poisson with firm effects
+========================== ====================================================
 
-========== ==========================================================
-id         model
-========== ==========================================================
-pooled_ols pooled OLS, no effects
-fe_entity  firm fixed effects (the paper's specification)
-fe_twoway  firm and year fixed effects
-fe_iv_risk firm fixed effects, ``risk_events`` instrumented by
-           ``region_incidents`` (2SLS)
-========== ==========================================================
+The variable roles come from :mod:`esgrisk.spec`; the small-sample rule,
+t(G-1) inference and the first stage from :mod:`esgrisk.core`. Linear models
+are fitted by linearmodels (PanelOLS; IV2SLS on within-transformed data, so
+that no firm-dummy matrix is built and 5,000 firms cost seconds), and each
+result carries the linearmodels recipe that reproduces it on the panel
+(:mod:`esgrisk.recipe`; for FE-IV that recipe uses firm dummies, which give
+the same slopes by Frisch-Waugh-Lovell). The Poisson model is fitted by a
+concentrated-likelihood Newton iteration (no dummies) and carries a
+statsmodels ``refit``.
 
-Robustness variants: ``fe_entity_dk`` (Driscoll-Kraay SEs),
-``fe_iv_twoway`` (FE-IV with year effects as well) and ``poisson_fe_risk``
-(a Poisson count model of the reverse equation, statsmodels GLM).
-
-Inference follows Stata's conventions so that the numbers can be compared with
-the published ones: standard errors clustered by firm with the small-sample
-factor G/(G-1) (N-1)/(N-K), the firm effects (nested in the clusters) not
-counted in K, and p-values from a t distribution with G-1 degrees of freedom
-(:func:`cluster_pvalues`). A Driscoll-Kraay alternative is available for the
-firm fixed-effects model (id ``fe_entity_dk``).
-
-The generic helpers (:func:`panel_ols`, :func:`iv_2sls`,
-:func:`first_stage_summary`, :func:`endogeneity_tests`,
-:func:`cluster_wald_f`) take column names, so the validation appendix runs the
-same code on textbook data sets with published results.
+The generic helpers at the end (:func:`panel_ols`, :func:`iv_2sls`,
+:func:`first_stage_summary`, :func:`endogeneity_tests`) take column names, so
+the validation appendix runs them on textbook data sets with published results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from linearmodels.iv import IV2SLS
+from linearmodels.iv import IV2SLS, IVGMM
 from linearmodels.panel import PanelOLS
 from scipy import stats
 
-from esgrisk.results import model_record
+from esgrisk import core, recipe
+from esgrisk.core import COV_CLUSTERED
+from esgrisk.results import IVResult, ModelResult
+from esgrisk.spec import CONTROLS, ENTITY, ESG_EQUATION, INDUSTRY_ESG, RISK_EQUATION, TIME, Equation
 
-ENTITY = "firm"
-TIME = "year"
-DEPENDENT = "esg"
-ENDOGENOUS = "risk_events"
-INSTRUMENT = "region_incidents"
-CONTROLS = ("log_assets", "revenue_growth", "cr4", "reg_strength")
-ESG_EQUATION = (ENDOGENOUS,) + CONTROLS
 CONST = "const"
-MODEL_IDS = ("pooled_ols", "fe_entity", "fe_twoway", "fe_iv_risk")
-DK_MODEL_ID = "fe_entity_dk"
-IV_TWOWAY_MODEL_ID = "fe_iv_twoway"
-
-CLUSTER_COV_LABEL = "clustered(firm), small-sample G/(G-1)(N-1)/(N-K), t(G-1) p-values"
-
-
-# ---------------------------------------------------------------------------
-# small-sample inference helpers
-# ---------------------------------------------------------------------------
-
-def t_pvalues(tstats: Any, df: int) -> Any:
-    """Two-sided p-values of ``tstats`` from a t distribution with ``df`` degrees of freedom."""
-    if isinstance(tstats, pd.Series):
-        return pd.Series(2.0 * stats.t.sf(np.abs(tstats.to_numpy(float)), df), index=tstats.index)
-    return 2.0 * stats.t.sf(np.abs(np.asarray(tstats, dtype=float)), df)
+#: the four main models of chapter 4, in display order
+MAIN_MODELS = ("pooled_ols", "fe_entity", "fe_twoway", "fe_iv_risk")
+#: the regressors of the Poisson count model of risk events
+POISSON_EQUATION = Equation(name="risk_count", dependent="risk_events", endogenous=("esg",),
+                            exog=(*CONTROLS, "region_incidents"), instruments=())
+_PANEL_FIT = {"cov_type": "clustered", "cluster_entity": True, "debiased": True,
+              "group_debias": True}
+_IV_FIT = {"cov_type": "clustered", "debiased": True}
 
 
-def cluster_pvalues(tstats: Any, n_clusters: int) -> Any:
-    """Two-sided p-values of ``tstats`` from a t distribution with ``n_clusters - 1`` df.
+def _counts(data: pd.DataFrame) -> tuple[int, int, int]:
+    return len(data), int(data[ENTITY].nunique()), int(data[TIME].nunique())
 
-    This is what Stata prints after ``vce(cluster ...)``; linearmodels uses the
-    residual degrees of freedom instead, which with few clusters overstates the
-    precision. A pandas Series keeps its index; other input returns an array.
+
+def _scale_reason(k_rule: int, k_library: int, what: str) -> str:
+    return (f"linearmodels counts K = {k_library} ({what}); the book's rule counts K = {k_rule} "
+            "(coefficients, the constant when reported and year effects; firm effects nested "
+            "in the firm clusters not counted): se_scale = sqrt((N - "
+            f"{k_library}) / (N - {k_rule}))")
+
+
+# --------------------------------------------------------------------------- panel OLS models
+
+def fit_panel(panel: pd.DataFrame, model_id: str, equation: Equation = ESG_EQUATION, *,
+              cov: str = "clustered", bandwidth: float | None = None) -> ModelResult:
+    """OLS of ``equation`` (endogenous regressors taken as given) with its effects, PanelOLS.
+
+    ``const`` is reported (with firm effects it is Stata's ``xtreg, fe``
+    ``_cons``, the mean of the firm effects). Regressors the effects absorb
+    are left out and listed in ``absorbed``. ``cov="clustered"``: the book's
+    rule (:mod:`esgrisk.core`); linearmodels counts the year effects and, in
+    the two-way model, the firm effects too, so a two-way record's
+    ``se_scale`` undoes the latter. ``cov="kernel"``: Driscoll-Kraay with a
+    Bartlett kernel (``bandwidth`` default floor(4 (T/100)^(2/9))), t(T-1).
     """
-    if n_clusters < 2:
-        raise ValueError(f"cluster p-values need at least 2 clusters, got {n_clusters}")
-    return t_pvalues(tstats, n_clusters - 1)
+    nobs, g, t_periods = _counts(panel)
+    effects = equation.effects
+    absorbed = core.absorbed_regressors(panel, equation.regressors, effects)
+    regressors = [r for r in equation.regressors if r not in absorbed]
+    for needed in equation.endogenous:
+        if needed in absorbed:
+            raise ValueError(f"{needed} has no variation left after the {list(effects)} effects")
+    formula = recipe.panel_formula(equation.dependent, regressors, effects)
+    data = panel.set_index([ENTITY, TIME])
+    model = PanelOLS.from_formula(formula, data)
+    names = {CONST: "Intercept"}
+    extra: dict[str, Any] = {}
+    if cov == "kernel":
+        if bandwidth is None:
+            bandwidth = default_dk_bandwidth(t_periods)
+        fit = {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": float(bandwidth),
+               "debiased": True}
+        res = model.fit(**fit)
+        scale, reason, k, factor = 1.0, "", None, None
+        df = t_periods - 1
+        cov_type = (f"Driscoll-Kraay (Bartlett kernel, max lag {bandwidth:g}), small-sample "
+                    "N/(N-K), t(T-1)")
+        extra = {"bandwidth": float(bandwidth), "n_periods": t_periods}
+    elif cov == "clustered":
+        fit = dict(_PANEL_FIT)
+        res = model.fit(**fit)
+        n_year = core.n_time_effects(panel, effects)
+        k = core.cluster_k(len(regressors), constant=True, n_time_effects=n_year)
+        # linearmodels leaves a single effect nested in the clusters out of K, counts others
+        counted = len(effects) > 1
+        k_lm = int(res.df_model) if counted else len(res.params)
+        scale = core.se_scale(nobs, k, k_lm)
+        reason = "" if k_lm == k else _scale_reason(
+            k, k_lm, f"{len(res.params)} coefficients and {k_lm - len(res.params)} effects")
+        factor = core.cluster_factor(nobs, k, g)
+        df = core.cluster_df(g)
+        cov_type = COV_CLUSTERED
+    else:
+        raise ValueError(f"unknown cov {cov!r}: use 'clustered' or 'kernel'")
+    order = [CONST, *regressors]
+    params = pd.Series({n: float(res.params[names.get(n, n)]) for n in order})
+    ses = pd.Series({n: float(res.std_errors[names.get(n, n)]) * scale for n in order})
+    lm = recipe.recipe("PanelOLS", formula, fit=fit, scale=scale, scale_reason=reason,
+                       names=names)
+    effects_label = " and ".join(effects) if effects else "no"
+    return ModelResult(
+        model_id=model_id, estimator=f"PanelOLS ({effects_label} effects)",
+        dependent=equation.dependent, params=params, std_errors=ses, nobs=nobs, entities=g,
+        n_clusters=g, df=df, cov_type=cov_type, k=k, small_sample_factor=factor,
+        effects=tuple(effects), absorbed=tuple(absorbed), linearmodels=lm, extra=extra,
+        result=res)
 
 
-def stata_cluster_factor(nobs: int, nparams: int, n_clusters: int) -> float:
-    """Stata's small-sample factor of a clustered covariance, G/(G-1) * (N-1)/(N-K)."""
-    return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - nparams)
+def fit_pooled_ols(panel: pd.DataFrame) -> ModelResult:
+    """Pooled OLS of ESG on risk events and the controls, SEs clustered by firm."""
+    return fit_panel(panel, "pooled_ols", ESG_EQUATION.with_effects(()))
 
 
-def cluster_wald_f(result: Any, names: Sequence[str], n_clusters: int) -> dict[str, float]:
-    """Joint Wald test that the coefficients ``names`` are zero, as Stata's cluster F.
+def fit_fe_entity(panel: pd.DataFrame, *, cov: str = "clustered",
+                  bandwidth: float | None = None) -> ModelResult:
+    """Firm fixed effects (the paper's model); ``cov="kernel"`` gives ``fe_entity_dk``."""
+    model_id = "fe_entity_dk" if cov == "kernel" else "fe_entity"
+    return fit_panel(panel, model_id, ESG_EQUATION, cov=cov, bandwidth=bandwidth)
 
-    Returns the Wald statistic divided by q with an F(q, G-1) p-value, the
-    statistic ``test`` prints after a clustered regression.
+
+def fit_fe_twoway(panel: pd.DataFrame) -> ModelResult:
+    """Firm and year fixed effects; regressors the effects absorb (``cr4``) are listed."""
+    return fit_panel(panel, "fe_twoway", ESG_EQUATION.with_effects((ENTITY, TIME)))
+
+
+# --------------------------------------------------------------------------- FE-IV
+
+def fit_fe_iv(panel: pd.DataFrame, model_id: str, equation: Equation) -> IVResult:
+    """2SLS of ``equation`` with its fixed effects, by the within transformation.
+
+    Every variable has the effects removed (:func:`esgrisk.core.within`);
+    IV2SLS then runs without a constant (none is reported: the firm effects
+    absorb it) and with the firm-clustered covariance of the book's rule,
+    K = slopes + year effects (linearmodels' ``extra_df``). Derived columns
+    (the industry mean ESG) are built first; rows where one is missing are
+    dropped. Exogenous regressors the effects absorb are dropped and listed.
+
+    Diagnostics: the first stage with both F flavours
+    (:func:`esgrisk.core.first_stage`); the classical Durbin and Wu-Hausman
+    tests with every effect counted (:func:`fe_classical_endogeneity`); a
+    cluster-robust control-function t test; Hansen's J (cluster-robust
+    IV-GMM) when over-identified.
     """
-    names = list(names)
-    b = np.asarray(result.params[names], dtype=float)
-    v = np.asarray(result.cov.loc[names, names], dtype=float)
-    q = len(names)
-    f = float(b @ np.linalg.solve(v, b)) / q
-    df2 = n_clusters - 1
-    return {"stat": f, "df1": q, "df2": df2, "pvalue": float(stats.f.sf(f, q, df2))}
+    derived = equation.derived
+    data = recipe.derive(panel, derived)
+    nobs, g, _ = _counts(data)
+    effects = equation.effects
+    absorbed = core.absorbed_regressors(data, [*equation.exog, *equation.instruments,
+                                               *equation.endogenous], effects)
+    for needed in (*equation.endogenous, *equation.instruments):
+        if needed in absorbed:
+            raise ValueError(f"{model_id}: {needed} has no variation left after the "
+                             f"{list(effects)} effects: the model is not identified")
+    exog = [c for c in equation.exog if c not in absorbed]
+    endog, inst = list(equation.endogenous), list(equation.instruments)
+    dm = core.within_frame(data, [equation.dependent, *endog, *exog, *inst], effects)
+    codes = core.cluster_codes(data, equation.cluster)
+    n_year = core.n_time_effects(data, effects)
+    exog_df = dm[exog] if exog else None
+    model = IV2SLS(dm[equation.dependent], exog_df, dm[endog], dm[inst])
+    res = model.fit(cov_type="clustered", clusters=codes, debiased=True, extra_df=n_year)
+    slopes = [*exog, *endog]
+    k = core.cluster_k(len(slopes), constant=False, n_time_effects=n_year)
+    order = [*endog, *exog]
+    params = res.params[order].astype(float)
+    ses = res.std_errors[order].astype(float)
 
+    first = {e: core.first_stage(data, e, inst, exog, effects, equation.cluster) for e in endog}
+    endogeneity = fe_classical_endogeneity(dm, equation.dependent, exog, endog, inst,
+                                           n_absorbed=g + n_year)
+    endogeneity["control_function_clustered"] = control_function_test(
+        dm, equation.dependent, exog, endog, inst, codes, n_year)
+    if len(inst) > len(endog):
+        gmm = IVGMM(dm[equation.dependent], exog_df, dm[endog], dm[inst],
+                    weight_type="clustered", clusters=codes).fit(
+            cov_type="clustered", clusters=codes, debiased=True)
+        j = gmm.j_stat
+        overid = {"defined": True, "test": "Hansen J (cluster-robust IV-GMM)",
+                  "stat": float(j.stat), "df": int(j.df), "pvalue": float(j.pval)}
+    else:
+        overid = {"defined": False,
+                  "note": "just identified (one instrument, one endogenous regressor): "
+                          "no over-identification test exists"}
+
+    k_lm = len(slopes) + g + n_year  # G firm dummies + T-1 year dummies
+    scale = core.se_scale(nobs, k, k_lm)
+    lm = recipe.recipe(
+        "IV2SLS", recipe.iv_formula(equation.dependent, exog, endog, inst, effects),
+        fit=_IV_FIT, derived=derived, clusters=equation.cluster, scale=scale,
+        scale_reason=_scale_reason(k, k_lm, f"{len(slopes)} slopes and {g + n_year} "
+                                            "effect dummies"))
+    effects_label = " and ".join(effects)
+    return IVResult(
+        model_id=model_id,
+        estimator=f"IV2SLS with {effects_label} effects (within transformation)",
+        dependent=equation.dependent, params=params, std_errors=ses, nobs=nobs, entities=g,
+        n_clusters=g, df=core.cluster_df(g), cov_type=COV_CLUSTERED, k=k,
+        small_sample_factor=core.cluster_factor(nobs, k, g), effects=tuple(effects),
+        absorbed=tuple(absorbed), linearmodels=lm,
+        extra={"endogeneity": endogeneity, "overid": overid},
+        endogenous=tuple(endog), instruments=tuple(inst), exog=tuple(exog),
+        first_stage=first, result=res)
+
+
+def fe_classical_endogeneity(dm: pd.DataFrame, dependent: str, exog: Sequence[str],
+                             endog: Sequence[str], instruments: Sequence[str], *,
+                             n_absorbed: int) -> dict[str, dict[str, Any]]:
+    """Classical Durbin (chi2) and Wu-Hausman (F) tests of a fixed-effects IV model.
+
+    ``dm`` holds within-transformed data. The sums of squares equal those of
+    IV2SLS with the effect dummies (Frisch-Waugh-Lovell); the Wu-Hausman
+    denominator loses the ``n_absorbed`` degrees of freedom the dummies
+    would use (the Durbin statistic has no degrees-of-freedom term).
+    ``tests/test_estimate.py`` checks both against the dummy fit.
+    """
+    exog_df = dm[list(exog)] if exog else None
+    res = IV2SLS(dm[dependent], exog_df, dm[list(endog)], dm[list(instruments)]).fit(
+        cov_type="unadjusted", debiased=True)
+    tests = endogeneity_tests(res)
+    wh = tests["wu_hausman"]
+    denom = wh["df_denom"] - n_absorbed
+    stat = wh["stat"] * denom / wh["df_denom"]
+    tests["wu_hausman"] = {"stat": stat, "pvalue": float(stats.f.sf(stat, wh["df"], denom)),
+                           "df": wh["df"], "df_denom": denom, "dist": f"F({wh['df']},{denom})"}
+    return tests
+
+
+def control_function_test(dm: pd.DataFrame, dependent: str, exog: Sequence[str],
+                          endog: Sequence[str], instruments: Sequence[str],
+                          codes: np.ndarray, n_year: int) -> dict[str, float]:
+    """Cluster-robust endogeneity test: t of the first-stage residual added to the FE regression.
+
+    Under the null that the endogenous regressor is exogenous its
+    coefficient is zero; clustered covariance with the book's rule, t(G-1).
+    """
+    exog, endog = list(exog), list(endog)
+    (e,) = endog
+    first = core.cluster_ols(dm[e], dm[[*instruments, *exog]], codes)
+    x = dm[[e, *exog]].assign(first_stage_resid=first.resids)
+    k = core.cluster_k(x.shape[1], constant=False, n_time_effects=n_year)
+    fit = core.cluster_ols(dm[dependent], x, codes, k=k)
+    t = float(fit.tstats["first_stage_resid"])
+    df = core.cluster_df(fit.n_clusters)
+    return {"coef": float(fit.params["first_stage_resid"]), "t": t,
+            "pvalue": float(core.t_pvalues([t], df)[0]), "df": df}
+
+
+def fit_fe_iv_risk(panel: pd.DataFrame, *, time_effects: bool = False) -> IVResult:
+    """Risk -> ESG: risk events instrumented by ``region_incidents``, firm (and year) effects.
+
+    Id ``fe_iv_risk``, or ``fe_iv_twoway`` with ``time_effects=True`` (the
+    risk -> ESG arrow of chapter 5: year effects absorb industry-wide ESG
+    shocks; ``cr4``, a year variable, is then absorbed).
+    """
+    if time_effects:
+        return fit_fe_iv(panel, "fe_iv_twoway", ESG_EQUATION.with_effects((ENTITY, TIME)))
+    return fit_fe_iv(panel, "fe_iv_risk", ESG_EQUATION)
+
+
+def fit_iv_esg_to_risk(panel: pd.DataFrame, instrument: str = "loo") -> IVResult:
+    """ESG -> risk: ESG instrumented by the industry-mean ESG, firm effects.
+
+    ``instrument="loo"`` (id ``iv_esg_to_risk``) uses the mean of the other
+    firms; ``"inclusive"`` (id ``iv_esg_to_risk_inclusive``) the paper's mean
+    including the firm itself. Year effects cannot be added: in a
+    one-industry panel the industry mean is (almost) a year variable.
+    """
+    if instrument == "loo":
+        return fit_fe_iv(panel, "iv_esg_to_risk", RISK_EQUATION)
+    if instrument == "inclusive":
+        return fit_fe_iv(panel, "iv_esg_to_risk_inclusive",
+                         RISK_EQUATION.with_instruments((INDUSTRY_ESG,)))
+    raise ValueError(f"instrument must be 'loo' or 'inclusive', not {instrument!r}")
+
+
+# --------------------------------------------------------------------------- Poisson FE
+
+def poisson_fe(y: np.ndarray, x: np.ndarray, groups: np.ndarray, *, tol: float = 1e-10,
+               max_iter: int = 200) -> dict[str, Any]:
+    """Poisson regression with one set of fixed effects, without building dummies.
+
+    Maximises the likelihood concentrated in the effects (for Poisson, the
+    effect of group i is log(sum_t y_it / sum_t exp(x_it b)), and the
+    concentrated likelihood is the conditional one of ``xtpoisson, fe``) by
+    Newton steps; every step costs O(N k^2) whatever the number of groups.
+    Groups whose counts are all zero must be removed first (they carry no
+    information). Returns ``params``, the Hessian, the per-group scores and
+    ``converged``; ``tests/test_estimate.py`` checks it against statsmodels
+    GLM with dummies.
+    """
+    y = np.asarray(y, float)
+    x = np.asarray(x, float)
+    codes = pd.factorize(pd.Series(groups))[0]
+    n_groups = int(codes.max()) + 1
+    y_sum = np.bincount(codes, weights=y, minlength=n_groups)
+    if np.any(y_sum <= 0):
+        raise ValueError("poisson_fe: a group has only zero counts; drop it first")
+    beta = np.zeros(x.shape[1])
+    converged = False
+    for _ in range(max_iter):
+        eta = x @ beta
+        eta -= (np.bincount(codes, weights=eta, minlength=n_groups)
+                / np.bincount(codes, minlength=n_groups))[codes]  # numerical centring
+        w = np.exp(eta)
+        mu = w * (y_sum / np.bincount(codes, weights=w, minlength=n_groups))[codes]
+        xbar = np.zeros((n_groups, x.shape[1]))
+        np.add.at(xbar, codes, mu[:, None] * x)
+        xbar /= y_sum[:, None]  # sum_t mu_it = sum_t y_it at the concentrated optimum
+        xt = x - xbar[codes]
+        score = xt.T @ (y - mu)
+        hess = (xt * mu[:, None]).T @ xt
+        step = np.linalg.solve(hess, score)
+        beta = beta + step
+        if np.max(np.abs(step)) < tol * max(1.0, float(np.max(np.abs(beta)))):
+            converged = True
+            break
+    eta = x @ beta
+    w = np.exp(eta - eta.max())
+    mu = w * (y_sum / np.bincount(codes, weights=w, minlength=n_groups))[codes]
+    xbar = np.zeros((n_groups, x.shape[1]))
+    np.add.at(xbar, codes, mu[:, None] * x)
+    xbar /= y_sum[:, None]
+    xt = x - xbar[codes]
+    hess = (xt * mu[:, None]).T @ xt
+    scores = np.zeros((n_groups, x.shape[1]))
+    np.add.at(scores, codes, xt * (y - mu)[:, None])
+    return {"params": beta, "hessian": hess, "scores": scores, "converged": converged,
+            "mu": mu}
+
+
+def fit_poisson_fe_risk(panel: pd.DataFrame) -> ModelResult:
+    """Poisson regression of ``risk_events`` on ESG, incidents and the controls, firm effects.
+
+    A count-model check of the reverse equation (ESG -> risk), fitted by
+    :func:`poisson_fe` (no dummy matrix). Firms whose counts are all zero
+    carry no information and are dropped (``dropped_firms``). SEs clustered by
+    firm with the ML factor G/(G-1) (Stata's ``xtpoisson, fe vce(cluster)``:
+    no N-K term for a likelihood estimator), t(G-1). ESG is treated as
+    exogenous here, so simultaneity biases this model as it does the linear
+    fixed-effects one. Coefficients are changes in log expected counts; the
+    firm effects are not reported. The ``refit`` entry reproduces it with
+    statsmodels' GLM and firm dummies.
+    """
+    eq = POISSON_EQUATION
+    totals = panel.groupby(ENTITY)[eq.dependent].transform("sum")
+    dropped = sorted(panel.loc[totals == 0, ENTITY].unique().tolist())
+    data = panel.loc[totals > 0].reset_index(drop=True)
+    nobs, g, _ = _counts(data)
+    absorbed = core.absorbed_regressors(data, eq.regressors, eq.effects)
+    if "esg" in absorbed:
+        raise ValueError("esg has no variation within firms")
+    regs = [r for r in eq.regressors if r not in absorbed]
+    fit = poisson_fe(data[eq.dependent].to_numpy(float), data[regs].to_numpy(float),
+                     data[ENTITY].to_numpy())
+    factor = g / (g - 1)
+    bread = np.linalg.inv(fit["hessian"])
+    cov = factor * bread @ (fit["scores"].T @ fit["scores"]) @ bread
+    params = pd.Series(fit["params"], index=regs)
+    ses = pd.Series(np.sqrt(np.diag(cov)), index=regs)
+    formula = f"{eq.dependent} ~ " + " + ".join([*regs, f"C({ENTITY})"])
+    refit = {
+        "library": "statsmodels", "call": "statsmodels.formula.api.glm",
+        "formula": formula, "family": "Poisson",
+        "fit": {"cov_type": "cluster", "cov_kwds": {"use_correction": False}},
+        "groups": ENTITY,
+        "sample": f"firms whose {eq.dependent} are all zero dropped",
+        "se_scale": float(np.sqrt(factor)),
+        "se_scale_reason": ("statsmodels' cluster covariance without correction; the record "
+                            "applies Stata's ML factor G/(G-1): se_scale = sqrt(G/(G-1))"),
+        "names": {},
+    }
+    return ModelResult(
+        model_id="poisson_fe_risk",
+        estimator="Poisson with firm effects (concentrated likelihood, no dummies)",
+        dependent=eq.dependent, params=params, std_errors=ses, nobs=nobs, entities=g,
+        n_clusters=g, df=core.cluster_df(g),
+        cov_type="clustered(firm), ML factor G/(G-1) (Stata ML convention), t(G-1)",
+        k=None, effects=(ENTITY,), absorbed=tuple(absorbed), refit=refit,
+        extra={"dropped_firms": dropped, "converged": bool(fit["converged"])})
+
+
+def fit_all(panel: pd.DataFrame, *, include_dk: bool = True,
+            include_iv_twoway: bool = True) -> dict[str, ModelResult]:
+    """Fit every model of chapter 4, keyed by model id (robustness variants included)."""
+    fits: dict[str, ModelResult] = {
+        "pooled_ols": fit_pooled_ols(panel), "fe_entity": fit_fe_entity(panel),
+        "fe_twoway": fit_fe_twoway(panel), "fe_iv_risk": fit_fe_iv_risk(panel)}
+    if include_dk:
+        fits["fe_entity_dk"] = fit_fe_entity(panel, cov="kernel")
+    if include_iv_twoway:
+        fits["fe_iv_twoway"] = fit_fe_iv_risk(panel, time_effects=True)
+    return fits
+
+
+# --------------------------------------------------------------------------- generic helpers
 
 def default_dk_bandwidth(n_periods: int) -> float:
     """Rule-of-thumb maximum lag of the Driscoll-Kraay kernel, floor(4 (T/100)^(2/9)).
@@ -112,65 +431,6 @@ def default_dk_bandwidth(n_periods: int) -> float:
     """
     return float(np.floor(4 * (n_periods / 100) ** (2 / 9)))
 
-
-# ---------------------------------------------------------------------------
-# fixed effects: which regressors do the effects absorb?
-# ---------------------------------------------------------------------------
-
-def demean(values: pd.Series | np.ndarray, groups: Sequence[Any], *,
-           max_iter: int = 10_000, tol: float = 1e-13) -> np.ndarray:
-    """Residual of ``values`` after removing the means of every grouping in ``groups``.
-
-    With one grouping this is the within transformation; with two (firm and
-    year) it is computed by alternating projections, which is exact on
-    unbalanced panels too.
-    """
-    x = np.asarray(values, dtype=float).copy()
-    codes = [pd.factorize(pd.Series(np.asarray(g)))[0] for g in groups]
-    counts = [np.bincount(c) for c in codes]
-    scale = max(float(np.sqrt(np.mean(x**2))), 1.0)
-    for _ in range(max_iter):
-        before = x.copy()
-        for c, n in zip(codes, counts, strict=True):
-            x -= (np.bincount(c, weights=x) / n)[c]
-        if len(codes) <= 1 or np.max(np.abs(x - before)) <= tol * scale:
-            break
-    return x
-
-
-def absorbed_regressors(panel: pd.DataFrame, regressors: Sequence[str], *,
-                        entity_effects: bool, time_effects: bool,
-                        entity: str = ENTITY, time: str = TIME,
-                        tol: float = 1e-8) -> list[str]:
-    """Regressors with no variation left once the fixed effects are removed.
-
-    A regressor is absorbed when the root mean square of its residual after
-    demeaning by the requested effects (and the overall mean) is at most
-    ``tol`` times its own standard deviation, or when it is constant. Example:
-    the industry CR4 varies only by year, so year effects absorb it; a
-    regulation score fixed within each firm is absorbed by firm effects.
-    """
-    groups = []
-    if entity_effects:
-        groups.append(panel[entity])
-    if time_effects:
-        groups.append(panel[time])
-    out = []
-    for name in regressors:
-        x = panel[name].to_numpy(float)
-        sd = float(np.std(x))
-        if sd == 0.0:
-            out.append(name)
-            continue
-        resid = demean(x - x.mean(), groups) if groups else x - x.mean()
-        if float(np.sqrt(np.mean(resid**2))) <= tol * sd:
-            out.append(name)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# generic estimators
-# ---------------------------------------------------------------------------
 
 def _panel_indexed(data: pd.DataFrame, entity: str, time: str) -> pd.DataFrame:
     return data.set_index([entity, time]).sort_index()
@@ -253,13 +513,6 @@ def iv_2sls(data: pd.DataFrame, dependent: str, exog: Sequence[str], endog: Sequ
     return model.fit(**_iv_cov_kwargs(cov, clusters, debiased))
 
 
-def within_with_grand_mean(data: pd.DataFrame, columns: Sequence[str], entity: str) -> pd.DataFrame:
-    """Stata's ``xtreg, fe`` transformation: v_it - mean_i(v) + mean(v) for each column."""
-    out = data[list(columns)].astype(float)
-    group_means = out.groupby(data[entity]).transform("mean")
-    return out - group_means + out.mean()
-
-
 def first_stage_summary(result: Any, *, n_clusters: int | None = None) -> dict[str, dict[str, Any]]:
     """Partial F, partial R2 and Shea R2 of each endogenous regressor's first stage.
 
@@ -307,360 +560,3 @@ def endogeneity_tests(result: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-# ---------------------------------------------------------------------------
-# the four models of the ESG equation
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fit:
-    """One estimated model with the numbers the results contract reports.
-
-    ``result`` is the linearmodels result; ``params``/``std_errors``/``tstats``/
-    ``pvalues`` are the reported coefficients (firm dummies excluded), with
-    p-values from t(``df_pvalues``).
-    """
-
-    model_id: str
-    estimator: str
-    result: Any
-    params: pd.Series
-    std_errors: pd.Series
-    tstats: pd.Series
-    pvalues: pd.Series
-    nobs: int
-    entities: int
-    n_clusters: int
-    df_pvalues: int
-    cov_type: str
-    dependent: str = DEPENDENT
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def ci(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals from t(``df_pvalues``)."""
-        crit = stats.t.ppf(0.5 + level / 2, self.df_pvalues)
-        return pd.DataFrame({"lower": self.params - crit * self.std_errors,
-                             "upper": self.params + crit * self.std_errors})
-
-
-def _reported(result: Any, names: Sequence[str], df_p: int) -> tuple[pd.Series, ...]:
-    names = list(names)
-    params = result.params[names].astype(float)
-    se = result.std_errors[names].astype(float)
-    t = params / se
-    return params, se, t, t_pvalues(t, df_p)
-
-
-def _counts(panel: pd.DataFrame) -> tuple[int, int, int]:
-    return len(panel), int(panel[ENTITY].nunique()), int(panel[TIME].nunique())
-
-
-def _panel_fit(panel: pd.DataFrame, model_id: str, estimator: str, *, entity_effects: bool,
-               time_effects: bool, regressors: Sequence[str] = ESG_EQUATION,
-               cov: str = "clustered", bandwidth: float | None = None,
-               extra: Mapping[str, Any] | None = None) -> Fit:
-    nobs, g, t_periods = _counts(panel)
-    absorbed = absorbed_regressors(panel, regressors, entity_effects=entity_effects,
-                                   time_effects=time_effects)
-    regressors = [r for r in regressors if r not in absorbed]
-    if ENDOGENOUS not in regressors:
-        raise ValueError(f"{ENDOGENOUS} has no variation left after the fixed effects")
-    if cov == "kernel" and bandwidth is None:
-        bandwidth = default_dk_bandwidth(t_periods)
-    res = panel_ols(panel, DEPENDENT, regressors, entity_effects=entity_effects,
-                    time_effects=time_effects, cov=cov, bandwidth=bandwidth)
-    names = [CONST, *regressors]
-    extra = dict(extra or {})
-    if cov == "kernel":
-        df_p = t_periods - 1
-        bw = float(bandwidth)
-        cov_label = (f"Driscoll-Kraay (Bartlett kernel, max lag {bw:g}), small-sample N/(N-K), "
-                     "t(T-1) p-values")
-        extra.update({"bandwidth": bw, "n_periods": t_periods})
-    else:
-        df_p = g - 1
-        cov_label = CLUSTER_COV_LABEL
-        extra["small_sample_factor"] = stata_cluster_factor(nobs, len(names), g)
-    params, se, t, p = _reported(res, names, df_p)
-    extra.update({"df_pvalues": df_p, "n_clusters": g, "absorbed": absorbed})
-    return Fit(model_id, estimator, res, params, se, t, p, nobs, g, g, df_p, cov_label,
-               extra=extra)
-
-
-def fit_pooled_ols(panel: pd.DataFrame) -> Fit:
-    """Pooled OLS of ESG on risk events and the controls, SEs clustered by firm."""
-    return _panel_fit(panel, "pooled_ols", "PanelOLS (pooled, no effects)",
-                      entity_effects=False, time_effects=False,
-                      extra={"effects": []})
-
-
-def fit_fe_entity(panel: pd.DataFrame, *, cov: str = "clustered",
-                  bandwidth: float | None = None) -> Fit:
-    """Firm fixed effects (the paper's model); ``const`` is Stata's ``_cons``.
-
-    ``cov="kernel"`` gives the Driscoll-Kraay alternative (id ``fe_entity_dk``),
-    with p-values from t(T-1) as Stata's ``xtscc``.
-    """
-    model_id = DK_MODEL_ID if cov == "kernel" else "fe_entity"
-    return _panel_fit(panel, model_id, "PanelOLS (firm fixed effects)",
-                      entity_effects=True, time_effects=False, cov=cov, bandwidth=bandwidth,
-                      extra={"effects": ["firm"],
-                             "const_note": ("const is Stata's xtreg, fe _cons "
-                                            "(mean of the firm effects)")})
-
-
-def fit_fe_twoway(panel: pd.DataFrame) -> Fit:
-    """Firm and year fixed effects; regressors the effects absorb are reported, not fitted.
-
-    The absorbed regressors are found before fitting with
-    :func:`absorbed_regressors` and listed in ``extra["absorbed"]``.
-    """
-    return _panel_fit(panel, "fe_twoway", "PanelOLS (firm and year fixed effects)",
-                      entity_effects=True, time_effects=True,
-                      extra={"effects": ["firm", "year"]})
-
-
-def control_function_test(panel: pd.DataFrame, first_stage_resid: Any, *,
-                          time_effects: bool = False) -> dict[str, float]:
-    """Cluster-robust endogeneity test: t of the first-stage residual added to the FE regression.
-
-    Under the null that ``risk_events`` is exogenous its coefficient is zero;
-    the t statistic uses the clustered covariance and a t(G-1) p-value.
-    """
-    data = panel.assign(first_stage_resid=np.asarray(first_stage_resid, dtype=float))
-    _, g, _ = _counts(panel)
-    regs = [r for r in ESG_EQUATION if r not in absorbed_regressors(
-        panel, ESG_EQUATION, entity_effects=True, time_effects=time_effects)]
-    res = panel_ols(data, DEPENDENT, [*regs, "first_stage_resid"],
-                    entity_effects=True, time_effects=time_effects, cov="clustered")
-    t = float(res.tstats["first_stage_resid"])
-    return {"coef": float(res.params["first_stage_resid"]), "t": t,
-            "pvalue": float(cluster_pvalues([t], g)[0]), "df": g - 1}
-
-
-def fe_classical_diagnostics(result: Any, n_groups: int) -> dict[str, dict[str, Any]]:
-    """Classical first-stage F and endogeneity tests of a fixed-effects IV fit on transformed data.
-
-    ``result`` is an unadjusted, debiased IV2SLS fit on the ``xtreg, fe``
-    transformed data (:func:`within_with_grand_mean`) with a constant. Its sums
-    of squares equal those of the fit with ``n_groups`` firm dummies, whose
-    denominators have ``n_groups - 1`` fewer degrees of freedom; the F statistics
-    are rescaled accordingly (the Durbin statistic has no degrees-of-freedom
-    term). ``tests/test_estimate.py`` checks the result against the dummy fit.
-    """
-    extra = n_groups - 1
-    fs = first_stage_summary(result)
-    out: dict[str, dict[str, Any]] = {}
-    for endog, row in fs.items():
-        q, df2 = row["partial_f_df"]
-        new_df2 = df2 - extra
-        f = row["partial_f"] * new_df2 / df2
-        out[f"first_stage:{endog}"] = {"partial_f": f, "partial_f_df": [q, new_df2],
-                                       "partial_f_pvalue": float(stats.f.sf(f, q, new_df2)),
-                                       "partial_r2": row["partial_r2"]}
-    tests = endogeneity_tests(result)
-    wh = tests["wu_hausman"]
-    new_denom = wh["df_denom"] - extra
-    stat = wh["stat"] * new_denom / wh["df_denom"]
-    out["wu_hausman"] = {"stat": stat, "pvalue": float(stats.f.sf(stat, wh["df"], new_denom)),
-                         "df": wh["df"], "df_denom": new_denom,
-                         "dist": f"F({wh['df']},{new_denom})"}
-    out["durbin"] = tests["durbin"]
-    return out
-
-
-def year_dummies(panel: pd.DataFrame, time: str = TIME) -> pd.DataFrame:
-    """Dummies of every year but the first, named ``year[<t>]`` (float)."""
-    years = sorted(panel[time].unique())
-    return pd.DataFrame({f"{time}[{y}]": (panel[time] == y).astype(float) for y in years[1:]},
-                        index=panel.index)
-
-
-def fit_fe_iv_risk(panel: pd.DataFrame, *, time_effects: bool = False) -> Fit:
-    """Firm fixed effects 2SLS, ``risk_events`` instrumented by ``region_incidents``.
-
-    The model is fitted by IV2SLS on the ``xtreg, fe`` transformed data
-    (:func:`within_with_grand_mean`) with a constant, which gives the firm
-    fixed-effects coefficients, ``const`` (Stata's ``_cons``), and clustered SEs
-    with G/(G-1)(N-1)/(N-K), K = regressors + constant (the firm effects, nested
-    in the clusters, are not counted, as for ``fe_entity``), and the
-    cluster-robust first-stage F (Wald/q, F(q, G-1)).
-
-    The classical first-stage F and the Wu-Hausman test must count the G firm
-    effects; they are those of IV2SLS with firm dummies
-    (:func:`fe_classical_diagnostics`, which avoids building G dummies). The
-    firm effects are not reported.
-
-    ``time_effects=True`` adds year dummies (transformed like the other
-    regressors, counted in K as Stata counts ``i.year``), id ``fe_iv_twoway``;
-    regressors that vary by year only (``cr4``) are then absorbed and reported.
-    """
-    model_id = "fe_iv_twoway" if time_effects else "fe_iv_risk"
-    nobs, g, _ = _counts(panel)
-    absorbed = absorbed_regressors(panel, [*ESG_EQUATION, INSTRUMENT],
-                                   entity_effects=True, time_effects=time_effects)
-    for needed in (ENDOGENOUS, INSTRUMENT):
-        if needed in absorbed:
-            raise ValueError(f"{needed} has no variation left after the fixed effects: "
-                             "the fixed-effects IV model is not identified")
-    controls = [c for c in CONTROLS if c not in absorbed]
-    data = panel
-    dummy_names: list[str] = []
-    if time_effects:
-        dummies = year_dummies(panel)
-        dummy_names = list(dummies.columns)
-        data = pd.concat([panel, dummies], axis=1)
-    cols = [DEPENDENT, ENDOGENOUS, *controls, *dummy_names, INSTRUMENT]
-    transformed = within_with_grand_mean(data, cols, ENTITY).assign(
-        **{ENTITY: panel[ENTITY].to_numpy()})
-    args = (transformed, DEPENDENT, [*controls, *dummy_names], [ENDOGENOUS], [INSTRUMENT])
-    res = iv_2sls(*args, cov="clustered", cluster=ENTITY, debiased=True)
-    classical = iv_2sls(*args, cov="unadjusted", debiased=True)
-    names = [CONST, ENDOGENOUS, *controls]
-    params, se, t, p = _reported(res, names, g - 1)
-    robust_fs = first_stage_summary(res, n_clusters=g)[ENDOGENOUS]
-    diag = fe_classical_diagnostics(classical, g)
-    classical_fs = diag.pop(f"first_stage:{ENDOGENOUS}")
-    first = classical.first_stage.individual[ENDOGENOUS]
-    first_stage = {ENDOGENOUS: {
-        "partial_f": classical_fs["partial_f"],
-        "partial_f_pvalue": classical_fs["partial_f_pvalue"],
-        "df": classical_fs["partial_f_df"],
-        "partial_f_cluster": robust_fs["partial_f"],
-        "partial_f_cluster_pvalue": robust_fs["partial_f_pvalue"],
-        "df_cluster": robust_fs["partial_f_df"],
-        "partial_r2": classical_fs["partial_r2"],
-        "instruments": [INSTRUMENT],
-        "coefficients": {INSTRUMENT: float(first.params[INSTRUMENT])},
-        "convention": ("partial_f: classical F, residual df N-K-G (IV2SLS / ivreg2 with firm "
-                       "dummies); partial_f_cluster: clustered Wald/q, compared with F(q, G-1)"),
-    }}
-    endog = dict(diag)
-    endog["control_function_clustered"] = control_function_test(
-        panel, first.resids.to_numpy(), time_effects=time_effects)
-    effects = ["firm", "year"] if time_effects else ["firm"]
-    extra = {
-        "effects": effects, "df_pvalues": g - 1, "n_clusters": g, "absorbed": absorbed,
-        "small_sample_factor": stata_cluster_factor(nobs, len(names) + len(dummy_names), g),
-        "endogenous": [ENDOGENOUS], "instruments": [INSTRUMENT],
-        "first_stage": first_stage, "endogeneity": endog,
-        "params_note": (f"{' and '.join(effects)} fixed effects estimated and not reported; "
-                        "const is Stata's xtreg, fe _cons"),
-    }
-    estimator = "IV2SLS with " + " and ".join(effects) + " fixed effects"
-    return Fit(model_id, estimator, res, params, se, t, p, nobs, g, g, g - 1,
-               CLUSTER_COV_LABEL, extra=extra)
-
-
-POISSON_REGRESSORS = (DEPENDENT, INSTRUMENT) + CONTROLS
-
-
-def fit_poisson_fe_risk(panel: pd.DataFrame) -> Fit:
-    """Poisson regression of ``risk_events`` on ESG, incidents and the controls, firm dummies.
-
-    A count-model robustness check of the reverse equation (ESG -> risk),
-    fitted with statsmodels' GLM. With firm dummies the Poisson estimator equals
-    the conditional (``xtpoisson, fe``) one; firms whose counts are all zero
-    carry no information and are dropped (listed in ``extra["dropped_firms"]``).
-    SEs are clustered by firm with Stata's ML factor G/(G-1); p-values from
-    t(G-1). ESG is treated as exogenous here, so simultaneity biases this
-    model as it does the linear fixed-effects one. Coefficients are changes in
-    log expected counts; firm dummies are not reported.
-    """
-    import statsmodels.api as sm
-
-    totals = panel.groupby(ENTITY)[ENDOGENOUS].transform("sum")
-    dropped = sorted(panel.loc[totals == 0, ENTITY].unique().tolist())
-    data = panel.loc[totals > 0].reset_index(drop=True)
-    nobs, g, _ = _counts(data)
-    absorbed = absorbed_regressors(data, POISSON_REGRESSORS, entity_effects=True,
-                                   time_effects=False)
-    if DEPENDENT in absorbed:
-        raise ValueError(f"{DEPENDENT} has no variation within firms")
-    regs = [r for r in POISSON_REGRESSORS if r not in absorbed]
-    exog = data[regs].astype(float)
-    exog.insert(0, CONST, 1.0)
-    firms = sorted(data[ENTITY].unique())
-    for firm in firms[1:]:
-        exog[f"fe[{ENTITY}={firm}]"] = (data[ENTITY] == firm).astype(float)
-    groups = pd.factorize(data[ENTITY])[0]
-    model = sm.GLM(data[ENDOGENOUS].astype(float), exog, family=sm.families.Poisson())
-    res = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-    names = regs
-    scale = np.sqrt(g / (g - 1))
-    params = res.params[names].astype(float)
-    se = (res.bse[names] * scale).astype(float)
-    t = params / se
-    extra = {
-        "effects": ["firm"], "df_pvalues": g - 1, "n_clusters": g, "absorbed": absorbed,
-        "dropped_firms": dropped, "small_sample_factor": g / (g - 1),
-        "converged": bool(res.converged),
-        "params_note": ("firm effects estimated as dummies and not reported; no constant "
-                        "reported (it is not comparable across parametrisations)"),
-    }
-    return Fit("poisson_fe_risk", "GLM Poisson with firm dummies (statsmodels)", res, params,
-               se, t, t_pvalues(t, g - 1), nobs, g, g, g - 1,
-               "clustered(firm), G/(G-1) (Stata ML convention), t(G-1) p-values",
-               dependent=ENDOGENOUS, extra=extra)
-
-
-def fit_all(panel: pd.DataFrame, *, include_dk: bool = True,
-            include_iv_twoway: bool = True) -> dict[str, Fit]:
-    """Fit every model of the chapter, keyed by model id (robustness variants included)."""
-    fits = {"pooled_ols": fit_pooled_ols(panel), "fe_entity": fit_fe_entity(panel),
-            "fe_twoway": fit_fe_twoway(panel), "fe_iv_risk": fit_fe_iv_risk(panel)}
-    if include_dk:
-        fits[DK_MODEL_ID] = fit_fe_entity(panel, cov="kernel")
-    if include_iv_twoway:
-        fits[IV_TWOWAY_MODEL_ID] = fit_fe_iv_risk(panel, time_effects=True)
-    return fits
-
-
-def to_record(fit: Fit, model_id: str | None = None) -> dict[str, Any]:
-    """The results-contract record of ``fit`` (via :func:`esgrisk.results.model_record`)."""
-    return model_record(
-        model_id or fit.model_id, estimator=fit.estimator, dependent=fit.dependent,
-        nobs=fit.nobs, entities=fit.entities, params=fit.params, std_errors=fit.std_errors,
-        tstats=fit.tstats, pvalues=fit.pvalues, cov_type=fit.cov_type, **dict(fit.extra))
-
-
-# ---------------------------------------------------------------------------
-# comparison with the paper
-# ---------------------------------------------------------------------------
-
-_PAPER_COLUMN_ALIASES = {
-    "coef": ("coef", "coefficient", "estimate", "b"),
-    "se": ("se", "std_error", "std_err", "stderr", "std_errors"),
-    "t": ("t", "tstat", "t_stat", "tvalue"),
-    "p": ("p", "pvalue", "p_value", "pval"),
-}
-
-
-def _pick(columns: Sequence[str], key: str) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    for alias in _PAPER_COLUMN_ALIASES[key]:
-        if alias in lower:
-            return lower[alias]
-    return None
-
-
-def compare_with_paper(record: Mapping[str, Any], published_table2: pd.DataFrame) -> pd.DataFrame:
-    """Table 2 side by side: the paper's coef/SE/t/p and the book's, one row per variable.
-
-    ``published_table2`` has one row per variable id (a ``variable`` column or
-    the index) and coefficient, SE, t and p columns. Variables that the book's
-    model does not estimate (e.g. absorbed ones) get missing book values.
-    """
-    table = published_table2.copy()
-    if "variable" in table.columns:
-        table = table.set_index("variable")
-    cols = {k: _pick(list(table.columns), k) for k in _PAPER_COLUMN_ALIASES}
-    rows = []
-    for var in table.index:
-        row: dict[str, Any] = {"variable": var}
-        for key, col in cols.items():
-            row[f"paper_{key}"] = float(table.at[var, col]) if col is not None else np.nan
-        for key, field_name in (("coef", "params"), ("se", "std_errors"), ("t", "tstats"),
-                                ("p", "pvalues")):
-            row[f"book_{key}"] = record[field_name].get(var, np.nan)
-        rows.append(row)
-    return pd.DataFrame(rows).astype({c: float for c in rows[0] if c != "variable"})

@@ -15,8 +15,8 @@ import pandas as pd
 
 from esgrisk.paths import PUBLISHED
 
-__all__ = ["table1", "table2", "twosls", "text_claims", "table1_moments", "compare_table1",
-           "TABLE1_VARIABLES"]
+__all__ = ["table1", "table2", "twosls", "text_claims", "sample", "table1_moments",
+           "compare_table1", "TABLE1_VARIABLES"]
 
 TABLE1_VARIABLES = ("risk_events", "esg", "log_assets", "revenue_growth", "cr4", "reg_strength")
 _TEXT = {"printed": str, "p_printed": str, "p_bound": str, "source": str, "label_zh": str,
@@ -49,6 +49,15 @@ def twosls() -> pd.DataFrame:
 def text_claims() -> pd.DataFrame:
     """What the text of section 4.2 states, next to the Table 2 value (0.28 vs 0.20 for regulation)."""
     return _read("text_claims.csv", "claim_id")
+
+
+def sample() -> dict[str, int]:
+    """The paper's sample (section 3.3): ``firms``, ``first_year``, ``last_year`` and ``years``."""
+    table = pd.read_csv(PUBLISHED / "sample.csv", dtype={"quantity": str, "value": int,
+                                                          "printed": str, "source": str})
+    out = {str(q): int(v) for q, v in zip(table["quantity"], table["value"], strict=True)}
+    out["years"] = out["last_year"] - out["first_year"] + 1
+    return out
 
 
 def table1_moments(panel: pd.DataFrame) -> pd.DataFrame:

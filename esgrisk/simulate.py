@@ -63,7 +63,7 @@ firm sits exactly at ``(R_i, G_i)``: ``a_i = G_i - beta R_i - b'x_ref`` and
 incidents and have more ESG resources).
 
 **Where the paper's numbers cannot all hold** (computed by
-:func:`paper_inconsistencies`): Table 2's constant 50.21, evaluated with the
+:func:`esgrisk.report.paper_inconsistencies`): Table 2's constant 50.21, evaluated with the
 other coefficients at Table 1's means, implies a mean ESG of about 45.7, not
 68.5; and ``|beta| * SD(risk) = 0.92 * 8.3 = 7.6`` exceeds ``SD(esg) = 7.2``,
 so if risk varied independently of everything else it would explain more than
@@ -91,18 +91,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from esgrisk import published
 from esgrisk.paths import SIMULATED_PANEL, resolve
 
 __all__ = [
     "DEFAULT_SEED", "TRUE_EFFECTS", "SimulationParams", "PARAMS", "PARAM_NOTES",
     "simulate_arrays", "simulate_panel", "panel_csv_bytes", "write_default_panel",
-    "params_table", "paper_inconsistencies", "between_within", "DEFAULT_N_FIRMS", "DEFAULT_YEARS",
+    "params_table", "between_within", "DEFAULT_N_FIRMS", "DEFAULT_YEARS",
 ]
 
 DEFAULT_SEED = 20250601
-TRUE_EFFECTS = {"risk_to_esg": -0.92, "esg_to_risk": -0.72}
-DEFAULT_N_FIRMS = 12  # the paper's 12 listed firms
-DEFAULT_YEARS = range(2018, 2024)  # the paper's 2018-2023
+_PAPER_SAMPLE = published.sample()
+DEFAULT_N_FIRMS = _PAPER_SAMPLE["firms"]  # the paper's 12 listed firms (data/published/sample.csv)
+DEFAULT_YEARS = range(_PAPER_SAMPLE["first_year"], _PAPER_SAMPLE["last_year"] + 1)  # 2018-2023
 
 # Decimals kept in the CSV (and in simulate_panel's output).
 DECIMALS = {
@@ -156,8 +157,15 @@ class SimulationParams:
     x_ref: tuple[float, float, float, float] = (23.1, 0.18, 0.65, 7.5)  # reference controls = Table 1 means (size, growth, CR4, reg)
     moment_match: bool = True  # whiten firm- and year-level draws so 12 x 6 matches Table 1 at any seed
 
+    @property
+    def true_effects(self) -> dict[str, float]:
+        """The two causal effects the estimators target: risk -> ESG (beta), ESG -> risk (gamma)."""
+        return {"risk_to_esg": self.beta, "esg_to_risk": self.gamma}
+
 
 PARAMS = SimulationParams()
+#: the default simulation's true effects, derived from :data:`PARAMS` (their one home)
+TRUE_EFFECTS = PARAMS.true_effects
 
 
 def _param_notes() -> dict[str, str]:
@@ -349,61 +357,6 @@ def write_default_panel(path: str | Path = SIMULATED_PANEL) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
-
-
-def paper_inconsistencies() -> pd.DataFrame:
-    """Facts, computed from the paper's printed numbers, that cannot all hold at once.
-
-    Reads Table 1, Table 2, the 2SLS results and the text claims from
-    ``data/published`` and returns one row per fact with the printed value,
-    the value implied by the other printed numbers, their difference and what
-    the simulation does about it.
-    """
-    from esgrisk import audit, published
-
-    t1 = published.table1()
-    t2 = published.table2()
-    ts = published.twosls()
-    tc = published.text_claims()
-    coef = t2["coef"]
-    means = t1["mean"]
-    ctrl = ["log_assets", "revenue_growth", "cr4", "reg_strength"]
-    # the same computations as the replication audit (chapter 7), on the same printed numbers
-    implied_mean = audit.fitted_at_means({v: coef[v] for v in ["risk_events", *ctrl]}, means, coef["const"])
-    bound = audit.variance_bound(coef["risk_events"], t1.loc["risk_events", "sd"], t1.loc["esg", "sd"])
-    beta_sd = bound["term_sd"]
-    beta = coef["risk_events"]
-    gamma = ts.loc["bidir_esg_to_risk", "coef"]
-    kappa = 1 - beta * gamma
-    reg_text = tc.loc["text_reg", "coef"]
-    h2 = ts.loc["h2_esg_to_risk", "coef"]
-    g = lambda v: f"{v:g}"  # noqa: E731  (printed numbers, as read from data/published)
-    terms = " ".join(f"{'+' if coef[v] >= 0 else '-'} {g(abs(coef[v]))}*{g(means[v])}"
-                     for v in ["risk_events", *ctrl])
-    sd_r, sd_e = t1.loc["risk_events", "sd"], t1.loc["esg", "sd"]
-    rows = [
-        ("mean ESG implied by Table 2 at Table 1 means", f"{g(coef['const'])} {terms}",
-         means["esg"], implied_mean, implied_mean - means["esg"],
-         "honour the Table 1 mean; the level is carried by firm intercepts a_i, no single constant"),
-        ("abs(beta) x SD(risk) vs SD(ESG)", f"{g(abs(beta))}*{g(sd_r)} vs {g(sd_e)}",
-         sd_e, beta_sd, beta_sd - sd_e,
-         "risk varies mostly between firms whose ESG levels co-move with their risk levels"),
-        ("share of Var(ESG) explained by risk alone", f"({g(abs(beta))}*{g(sd_r)}/{g(sd_e)})^2",
-         1.0, bound["share"], bound["share"] - 1.0,
-         "a share above 1 is impossible without offsetting covariance"),
-        ("regulation coefficient: text vs Table 2",
-         f"{reg_text:.2f} (text) vs {coef['reg_strength']:.2f} (table)",
-         coef["reg_strength"], reg_text, reg_text - coef["reg_strength"],
-         "the simulation uses the table value"),
-        ("ESG -> risk: H2 2SLS vs bidirectional check", f"{g(h2)} (H2) vs {g(gamma)} (H3)",
-         gamma, h2, h2 - gamma,
-         "the simulation uses the bidirectional system's value"),
-        ("feedback multiplier 1/(1 - beta*gamma)", f"1/(1 - ({g(beta)})*({g(gamma)}))",
-         np.nan, 1 / kappa, np.nan,
-         f"every structural shock is amplified {1 / kappa:.1f}-fold in equilibrium"),
-    ]
-    return pd.DataFrame(rows, columns=["fact", "computation", "printed", "implied", "difference",
-                                       "how the simulation handles it"])
 
 
 def between_within(panel: pd.DataFrame, columns=("risk_events", "esg")) -> pd.DataFrame:

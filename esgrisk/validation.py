@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from esgrisk import core
 from esgrisk import estimate as est
 
 RELATIVE_SLACK = 1e-6
@@ -242,7 +243,7 @@ def _wagepan_fe_cluster() -> dict[str, float]:
     regs = _WAGE_REGS + [f"d8{i}" for i in range(1, 7)]
     res = est.panel_ols(data, "lwage", regs, entity="nr", time="year",
                         entity_effects=True, cov="clustered")
-    wald = est.cluster_wald_f(res, regs, int(data["nr"].nunique()))
+    wald = core.cluster_wald_f(res.params, res.cov, regs, int(data["nr"].nunique()))
     out = _coefs(res, _WAGE_NAMES)
     out.update({"F statistic": wald["stat"], "F df1": wald["df1"], "F df2": wald["df2"]})
     return out

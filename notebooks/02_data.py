@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from esgrisk import published, simulate
+from esgrisk import published, report, simulate
 from esgrisk.figures import save_figure
 from esgrisk.panel import codebook
 from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
@@ -276,7 +276,7 @@ show_table(simulate.params_table(),
 # high baseline risk also have high baseline ESG.
 
 # %% tags=["hide-input"]
-incons = simulate.paper_inconsistencies()
+incons = report.paper_inconsistencies()
 facts = incons.set_index("fact")
 put("implied_mean_esg", facts.loc["mean ESG implied by Table 2 at Table 1 means", "implied"])
 put("beta_sd_risk", facts.loc["abs(beta) x SD(risk) vs SD(ESG)", "implied"])

@@ -21,7 +21,7 @@
 #
 # - **Inputs:** the panel (`panel_path`), the paper's Table 2
 #   (`data/published/table2.csv` through `esgrisk.published.table2()`), the
-#   simulation's true effect (`esgrisk.simulate.TRUE_EFFECTS`).
+#   simulation's true effect (`esgrisk.simulate.PARAMS.true_effects`).
 # - **Outputs:** `pooled_ols.json`, `fe_entity.json`, `fe_twoway.json`,
 #   `fe_iv_risk.json`, the robustness variants `fe_entity_dk.json` and
 #   `fe_iv_twoway.json`, and the count model `poisson_fe_risk.json` in
@@ -53,24 +53,32 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import estimate as est
-from esgrisk import published
+from esgrisk import published, recipe, report, weakiv
 from esgrisk.descriptive import variance_shares
+from esgrisk.evidence import WEAK_F
 from esgrisk.figures import save_figure
 from esgrisk.paths import output_dir
 from esgrisk.results import write_result
-from esgrisk.simulate import TRUE_EFFECTS
+from esgrisk.simulate import PARAMS
+from esgrisk.spec import CONTROLS
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
 
 fits = est.fit_all(panel)
-records = {model_id: est.to_record(fit) for model_id, fit in fits.items()}
-poisson = est.to_record(est.fit_poisson_fe_risk(panel))
-written = [write_result(rec, results_dir) for rec in [*records.values(), poisson]]
+records = {model_id: fit.to_record() for model_id, fit in fits.items()}
+poisson_fit = est.fit_poisson_fe_risk(panel)
+poisson = poisson_fit.to_record()
+# IV records carry their weak-instrument-robust Anderson-Rubin set
+anderson_rubin = {model_id: weakiv.anderson_rubin(panel, fit).to_record()
+                  for model_id, fit in fits.items() if model_id.startswith("fe_iv")}
+written = [write_result(fit, results_dir, **({"anderson_rubin": anderson_rubin[fit.model_id]}
+                                             if fit.model_id in anderson_rubin else {}))
+           for fit in [*fits.values(), poisson_fit]]
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
-df_p = records["fe_entity"]["df_pvalues"]
-true_beta = TRUE_EFFECTS["risk_to_esg"]
+df_p = records["fe_entity"]["df"]
+true_beta = PARAMS.true_effects["risk_to_esg"]
 
 
 def beta(model_id):
@@ -90,11 +98,14 @@ glue("n_obs", n_obs, display=False)
 glue("n_firms", n_firms, display=False)
 glue("n_years", n_years, display=False)
 glue("df_p", df_p, display=False)
-glue("df_dk", records["fe_entity_dk"]["df_pvalues"], display=False)
+glue("df_dk", records["fe_entity_dk"]["df"], display=False)
 glue("dk_bandwidth", int(records["fe_entity_dk"]["bandwidth"]), display=False)
-glue("factor_fe", float(records["fe_entity"]["small_sample_factor"]), display=False)
+glue("factor_fe", float(records["fe_entity"]["small_sample"]["factor"]), display=False)
+glue("k_fe", int(records["fe_entity"]["small_sample"]["k"]), display=False)
+glue("k_twoway", int(records["fe_twoway"]["small_sample"]["k"]), display=False)
+glue("weak_f", WEAK_F, display=False)
 glue("true_beta", float(true_beta), display=False)
-glue("true_gamma", float(TRUE_EFFECTS["esg_to_risk"]), display=False)
+glue("true_gamma", float(PARAMS.true_effects["esg_to_risk"]), display=False)
 paper_t2 = published.table2()
 glue("paper_beta", float(paper_t2.loc["risk_events", "coef"]), display=False)
 glue("paper_beta_se", float(paper_t2.loc["risk_events", "se"]), display=False)
@@ -151,9 +162,13 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 # Errors of the same firm are correlated over the years, so standard errors
 # are clustered by firm with Stata's small-sample factor
 # $\frac{G}{G-1}\frac{N-1}{N-K}$ (here {glue:text}`factor_fe:.3f` for the firm
-# fixed-effects model; the firm effects, nested in the clusters, are not
-# counted in $K$). With only $G$ = {glue:text}`n_firms` clusters the usual
-# normal or large-sample $t$ approximation is too optimistic, so every p-value
+# fixed-effects model). One rule for $K$ holds in every chapter: it counts the
+# slopes, the constant when one is reported, and the year effects, but not the
+# firm effects, which are nested in the firm clusters ($K$ =
+# {glue:text}`k_fe` for the firm fixed-effects model, {glue:text}`k_twoway`
+# with year effects). The IV models report no constant: their firm effects
+# absorb it. With only $G$ = {glue:text}`n_firms` clusters the usual normal
+# or large-sample $t$ approximation is too optimistic, so every p-value
 # and confidence interval in this chapter uses a $t$ distribution with
 # $G-1$ = {glue:text}`df_p` degrees of freedom, as Stata does after
 # `vce(cluster)` {cite:p}`cameron2008bootstrap`. The Driscoll-Kraay variant
@@ -174,7 +189,7 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 
 # %%
 def side_by_side(model_id):
-    table = est.compare_with_paper(records[model_id], paper_t2).set_index("variable")
+    table = report.compare_table2(records[model_id], paper_t2).set_index("variable")
     table.columns = pd.MultiIndex.from_tuples(
         [(who, stat) for who, stat in (c.split("_", 1) for c in table.columns)])
     return table.rename(columns={"paper": "paper (Table 2)", "book": f"book: {model_id}"},
@@ -205,10 +220,10 @@ for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
 iv = records["fe_iv_risk"]
 fs = iv["first_stage"]["risk_events"]
 endog = iv["endogeneity"]
-glue("fs_f", float(fs["partial_f_cluster"]), display=False)
+glue("fs_f", float(fs["f_cluster"]), display=False)
 glue("fs_f_df2", int(fs["df_cluster"][1]), display=False)
-glue("fs_f_classical", float(fs["partial_f"]), display=False)
-glue("fs_f_classical_df2", int(fs["df"][1]), display=False)
+glue("fs_f_classical", float(fs["f_classical"]), display=False)
+glue("fs_f_classical_df2", int(fs["df_classical"][1]), display=False)
 glue("fs_r2", float(fs["partial_r2"]), display=False)
 glue("fs_coef", float(fs["coefficients"]["region_incidents"]), display=False)
 glue("wh_stat", float(endog["wu_hausman"]["stat"]), display=False)
@@ -235,10 +250,10 @@ for model_id in ("fe_entity", "fe_iv_risk", "fe_iv_twoway"):
 diagnostics = pd.DataFrame(
     [("first stage: coefficient on region_incidents", fs["coefficients"]["region_incidents"],
       np.nan),
-     (f"first stage: partial F, clustered (1, {fs['df_cluster'][1]})", fs["partial_f_cluster"],
-      fs["partial_f_cluster_pvalue"]),
-     (f"first stage: partial F, classical (1, {fs['df'][1]})", fs["partial_f"],
-      fs["partial_f_pvalue"]),
+     (f"first stage: partial F, clustered (1, {fs['df_cluster'][1]})", fs["f_cluster"],
+      fs["f_cluster_pvalue"]),
+     (f"first stage: partial F, classical (1, {fs['df_classical'][1]})", fs["f_classical"],
+      fs["f_classical_pvalue"]),
      ("first stage: partial R2", fs["partial_r2"], np.nan),
      (f"Wu-Hausman F (1, {endog['wu_hausman']['df_denom']})", endog["wu_hausman"]["stat"],
       endog["wu_hausman"]["pvalue"]),
@@ -258,8 +273,9 @@ diagnostics = pd.DataFrame(
 # classical version is {glue:text}`fs_f_classical:.1f` on (1,
 # {glue:text}`fs_f_classical_df2`), and the incidents explain a share
 # {glue:text}`fs_r2:.2f` of the within-firm variation of risk left after the
-# controls (partial $R^2$). Values far above the usual threshold of 10
-# {cite:p}`stock2005testing` mean a strong instrument; near or below it, the IV
+# controls (partial $R^2$). Values of the cluster-robust F far above the
+# usual threshold of {glue:text}`weak_f:g` {cite:p}`stock2005testing` mean a
+# strong instrument; near or below it, the IV
 # estimate and its standard error cannot be trusted.
 #
 # Whether instrumenting matters is tested by comparing the IV and
@@ -287,7 +303,7 @@ MODEL_LABELS = {
     "fe_iv_risk": "firm FE-IV",
     "fe_iv_twoway": "firm + year FE-IV",
 }
-VARIABLES = ["risk_events", *est.CONTROLS]
+VARIABLES = ["risk_events", *CONTROLS]
 
 
 def coefficient_plot(fits, true_value):
@@ -306,7 +322,7 @@ def coefficient_plot(fits, true_value):
                 ax.text(0.5, y, "absorbed", transform=ax.get_yaxis_transform(),
                         ha="center", va="center", fontsize=8, color="0.4")
                 continue
-            lo, hi = fit.ci(0.95).loc[var]
+            lo, hi = fit.conf_int(0.95).loc[var]
             ax.errorbar(fit.params[var], y, xerr=[[fit.params[var] - lo], [hi - fit.params[var]]],
                         fmt="o", color="C0" if "iv" not in model_id else "C1", capsize=3)
         if var == "risk_events":
@@ -418,7 +434,7 @@ glue("pois_se", float(poisson["std_errors"]["esg"]), display=False)
 glue("pois_p", float(poisson["pvalues"]["esg"]), display=False)
 glue("pois_pct", float(100 * (np.exp(poisson["params"]["esg"]) - 1)), display=False)
 glue("pois_dropped", words(poisson["dropped_firms"]), display=False)
-glue("pois_df", int(poisson["df_pvalues"]), display=False)
+glue("pois_df", int(poisson["df"]), display=False)
 
 # %% [markdown]
 # ## A count model for the reverse direction
@@ -434,6 +450,60 @@ glue("pois_df", int(poisson["df_pvalues"]), display=False)
 # this model and are left out (here: {glue:md}`pois_dropped`). ESG is treated
 # as exogenous, so this is an association that the simultaneity described
 # above also distorts, not an estimate of the causal effect.
+
+# %% tags=["hide-input"]
+def max_rel_diff(ours, theirs):
+    """Largest |ours / theirs - 1| over the record's coefficients."""
+    return max(abs(float(ours[k]) / float(theirs[k]) - 1) for k in ours)
+
+
+rows, too_large = [], []
+for model_id, rec in records.items():
+    lm = rec["linearmodels"]
+    if recipe.dummy_cells(rec, panel) > recipe.MAX_DUMMY_CELLS:  # a large panel: see the text
+        too_large.append(model_id)
+        continue
+    again = recipe.reproduce(rec, panel)
+    rows.append({"model": model_id, "linearmodels class": lm["class"],
+                 "se_scale": lm["se_scale"],
+                 "params: max rel. diff.": max_rel_diff(rec["params"], again["params"]),
+                 "SEs: max rel. diff.": max_rel_diff(rec["std_errors"], again["std_errors"]),
+                 "nobs equal": again["nobs"] == rec["nobs"]})
+reproduced = pd.DataFrame(rows).set_index("model")
+glue("repro_max", float(reproduced[["params: max rel. diff.", "SEs: max rel. diff."]].max().max()),
+     display=False)
+glue("repro_skipped", Markdown(
+    "Every recipe ran on this panel." if not too_large else
+    f"On this panel the dummy formulas of {words(too_large).data} would need more than "
+    f"{recipe.MAX_DUMMY_CELLS * 8 / 1e6:.0f} MB, so they are not re-run here; the test suite "
+    "runs every recipe on panels of the paper's size."), display=False)
+glue("repro_formula_twoway", Markdown(f"`{records['fe_twoway']['linearmodels']['formula']}`"),
+     display=False)
+glue("repro_scale_twoway", float(records["fe_twoway"]["linearmodels"]["se_scale"]), display=False)
+
+# %% [markdown]
+# ## Reproducing these numbers with linearmodels
+#
+# Every model file in `results_dir` says how to reproduce it with one call of
+# the linearmodels library: its `linearmodels` entry names the class, the
+# formula (for the two-way model {glue:md}`repro_formula_twoway`), the
+# options of `fit()`, the cluster column and a factor `se_scale` between
+# linearmodels' standard errors and the book's, where linearmodels counts $K$
+# differently: it counts the firm effects of the two-way model, which the
+# book's rule leaves out, so there `se_scale` is
+# {glue:text}`repro_scale_twoway:.4f`. The IV models are reproduced with one
+# dummy per firm in the formula, which gives the same slopes as the within
+# transformation used here. {numref}`tbl-fe-reproduce` runs every recipe on
+# this panel; the largest relative difference from the written numbers is
+# {glue:text}`repro_max:.1e`, rounding error. {glue:md}`repro_skipped` The
+# book's page on reproducing results describes every field.
+
+# %%
+diff_cols = ["params: max rel. diff.", "SEs: max rel. diff."]
+show_table(reproduced.assign(**{c: reproduced[c].map("{:.1e}".format) for c in diff_cols}),
+           "Every model of this page re-estimated from its linearmodels recipe "
+           "(relative differences from the written numbers)",
+           "tbl-fe-reproduce", digits={"se_scale": 4}, index=True, save_dir=out_dir)
 
 # %% [markdown]
 # ```{include} ../book/teaching/04_fixed_effects.exercises.md

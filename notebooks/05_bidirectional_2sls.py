@@ -24,11 +24,13 @@
 #
 # - **Inputs:** the panel (`panel_path`); the paper's section 4.3 numbers
 #   (`data/published/twosls.csv` through `esgrisk.published.twosls()`); the
-#   simulation's true effects (`esgrisk.simulate.TRUE_EFFECTS`).
-# - **Outputs:** `iv_esg_to_risk.json`, `iv_esg_to_risk_inclusive.json`,
-#   `iv_risk_to_esg.json` and `system_3sls.json` in `results_dir` (each with
-#   its first-stage F, its Anderson-Rubin set; the system also with the
-#   feedback multiplier); {numref}`fig-ar-sets` and the tables of this page,
+#   simulation's true effects (`esgrisk.simulate.PARAMS.true_effects`).
+# - **Outputs:** `iv_esg_to_risk.json`, `iv_esg_to_risk_inclusive.json` and
+#   `system_3sls.json` in `results_dir` (each IV model with its first-stage F
+#   and its Anderson-Rubin set; the system with the feedback multiplier). The
+#   risk -> ESG arrow is the same estimation as chapter
+#   {doc}`04_fixed_effects`'s `fe_iv_twoway` (or `fe_iv_risk` on a panel with
+#   one region) and is written there, once; {numref}`fig-ar-sets` and the tables of this page,
 #   also as `figures/<name>.png` and `tables/<name>.csv` in `results_dir`.
 # - **Re-run alone:** `jupytext --set-kernel python3 --to ipynb notebooks/05_bidirectional_2sls.py`, then
 #   `papermill notebooks/05_bidirectional_2sls.ipynb out.ipynb -p panel_path my_panel.csv -p results_dir my_results`.
@@ -55,12 +57,15 @@ from myst_nb import glue
 from scipy import stats
 
 from esgrisk import bidirectional as bd
-from esgrisk import published
+from esgrisk import estimate as est
+from esgrisk import published, report, weakiv
+from esgrisk import system as sy
 from esgrisk.descriptive import figure_image as to_image
+from esgrisk.evidence import WEAK_F
 from esgrisk.figures import save_figure
 from esgrisk.paths import output_dir
 from esgrisk.results import write_result
-from esgrisk.simulate import TRUE_EFFECTS
+from esgrisk.simulate import PARAMS
 from esgrisk.tables import show_table
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
@@ -68,25 +73,24 @@ paper = published.twosls()
 out_dir = output_dir(results_dir)
 
 # --- the four models
-fit_loo = bd.fit_iv_esg_to_risk(panel, "loo")
-fit_inc = bd.fit_iv_esg_to_risk(panel, "inclusive")
-fit_r2e = bd.fit_iv_risk_to_esg(panel)
-system = bd.fit_system_3sls(panel)
+fit_loo = est.fit_iv_esg_to_risk(panel, "loo")
+fit_inc = est.fit_iv_esg_to_risk(panel, "inclusive")
+fit_r2e = bd.fit_iv_risk_to_esg(panel)  # fe_iv_twoway (or fe_iv_risk), as in chapter 4
+system = sy.fit_system_3sls(panel)
 
 # --- weak-instrument-robust Anderson-Rubin sets (same specification as each 2SLS fit)
-ar_loo = bd.anderson_rubin_ci(panel, "esg_to_risk", instrument="loo")
-ar_inc = bd.anderson_rubin_ci(panel, "esg_to_risk", instrument="inclusive")
-ar_r2e = bd.anderson_rubin_ci(panel, "risk_to_esg")
+ar_loo = weakiv.anderson_rubin(panel, fit_loo)
+ar_inc = weakiv.anderson_rubin(panel, fit_inc)
+ar_r2e = weakiv.anderson_rubin(panel, fit_r2e)
 
 # --- feedback multiplier from the system's joint covariance
-mult_delta = bd.multiplier_delta(system.beta, system.gamma, system.cov)
-mult_boot = bd.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
+mult_delta = sy.multiplier_delta(system.beta, system.gamma, system.cov)
+mult_boot = sy.multiplier_bootstrap(system.beta, system.gamma, system.cov, seed=seed)
 
 records = {
-    "iv_esg_to_risk": {**fit_loo.record, "anderson_rubin": ar_loo.to_record()},
-    "iv_esg_to_risk_inclusive": {**fit_inc.record, "anderson_rubin": ar_inc.to_record()},
-    "iv_risk_to_esg": {**fit_r2e.record, "anderson_rubin": ar_r2e.to_record()},
-    "system_3sls": {**system.record, "feedback_multiplier": {
+    "iv_esg_to_risk": {**fit_loo.to_record(), "anderson_rubin": ar_loo.to_record()},
+    "iv_esg_to_risk_inclusive": {**fit_inc.to_record(), "anderson_rubin": ar_inc.to_record()},
+    "system_3sls": {**system.to_record(), "feedback_multiplier": {
         "point": mult_delta["multiplier"], "delta_se": mult_delta["se"],
         "delta_ci": [mult_delta["ci_low"], mult_delta["ci_high"]],
         "bootstrap_ci": [mult_boot["ci_low"], mult_boot["ci_high"]],
@@ -98,11 +102,13 @@ written = [write_result(rec, results_dir) for rec in records.values()]
 
 
 def fs(fit):
-    return fit.record["first_stage"][fit.spec["endog"]]
+    """The first stage of ``fit`` as its record shows it (f_cluster decides; f_classical shown)."""
+    return fit.first_stage[fit.endogenous[0]].to_record()
 
 
 t_crit = float(stats.t.ppf(0.975, n_firms - 1))
-true_beta, true_gamma = float(TRUE_EFFECTS["risk_to_esg"]), float(TRUE_EFFECTS["esg_to_risk"])
+true_beta, true_gamma = (float(PARAMS.true_effects["risk_to_esg"]),
+                          float(PARAMS.true_effects["esg_to_risk"]))
 
 glue("n_obs", n_obs, display=False)
 glue("panel_file", Markdown(f"`{panel_path}`"), display=False)
@@ -111,8 +117,10 @@ glue("n_years", n_years, display=False)
 glue("df_p", n_firms - 1, display=False)
 glue("true_beta", true_beta, display=False)
 glue("true_gamma", true_gamma, display=False)
-glue("true_multiplier", bd.feedback_multiplier(true_beta, true_gamma), display=False)
-glue("paper_f", bd.paper_first_stage_f(paper), display=False)
+glue("true_multiplier", sy.feedback_multiplier(true_beta, true_gamma), display=False)
+glue("paper_f", report.paper_first_stage_f(paper), display=False)
+glue("weak_f", WEAK_F, display=False)
+glue("r2e_model", Markdown(f"`{fit_r2e.model_id}`"), display=False)
 glue("paper_h2", float(paper.loc["h2_esg_to_risk", "coef"]), display=False)
 glue("paper_h3_r2e", float(paper.loc["bidir_risk_to_esg", "coef"]), display=False)
 glue("paper_h3_e2r", float(paper.loc["bidir_esg_to_risk", "coef"]), display=False)
@@ -167,7 +175,7 @@ glue("demo_n", int(demo["n_firms"]), display=False)
 glue("demo_corr_inc", demo["corr_own_inclusive"], display=False)
 glue("demo_corr_loo", demo["corr_own_loo"], display=False)
 glue("demo_theory", demo["theory_inclusive"], display=False)
-collapse = bd.twoway_collapse(panel)
+collapse = bd.twoway_collapse(panel, fit_loo)
 glue("tw_ols", collapse["ols_twoway"], display=False)
 glue("tw_iv", collapse["iv_loo_twoway"], display=False)
 glue("tw_diff", abs(collapse["difference"]), display=False)
@@ -232,15 +240,15 @@ def iv_row(fit, ar):
         "p-value, t(G-1)": fit.pvalue,
         "95% CI low": fit.coef - t_crit * fit.se,
         "95% CI high": fit.coef + t_crit * fit.se,
-        "first-stage F (classical)": first["partial_f"],
-        "first-stage F (cluster-robust)": first["partial_f_cluster"],
+        "first-stage F (classical)": first["f_classical"],
+        "first-stage F (cluster-robust)": first["f_cluster"],
         "partial R2": first["partial_r2"],
-        "endogeneity test p": fit.record["endogeneity"]["pvalue"],
+        "endogeneity test p": fit.extra["endogeneity"]["control_function_clustered"]["pvalue"],
         "AR 95% set": ar.describe(2),
     }
 
 
-ols_e2r = bd.within_ols(panel, "esg_to_risk")
+ols_e2r = bd.within_ols(panel, fit_loo)
 e2r_table = pd.DataFrame({
     "leave-one-out mean (book)": iv_row(fit_loo, ar_loo),
     "inclusive mean (paper)": iv_row(fit_inc, ar_inc),
@@ -257,24 +265,26 @@ glue("p_loo", fit_loo.pvalue, display=False)
 glue("b_inc", fit_inc.coef, display=False)
 glue("se_inc", fit_inc.se, display=False)
 glue("p_inc", fit_inc.pvalue, display=False)
-glue("f_loo", fs(fit_loo)["partial_f"], display=False)
-glue("f_inc", fs(fit_inc)["partial_f"], display=False)
-glue("fc_loo", fs(fit_loo)["partial_f_cluster"], display=False)
-glue("fc_inc", fs(fit_inc)["partial_f_cluster"], display=False)
-glue("f_df_resid", fs(fit_loo)["df"][1], display=False)
+glue("f_loo", fs(fit_loo)["f_classical"], display=False)
+glue("f_inc", fs(fit_inc)["f_classical"], display=False)
+glue("fc_loo", fs(fit_loo)["f_cluster"], display=False)
+glue("fc_inc", fs(fit_inc)["f_cluster"], display=False)
+glue("f_df_resid", fs(fit_loo)["df_classical"][1], display=False)
 
 
 def strength(f):
-    return "above" if f > 10 else "below"
+    return "above" if f > WEAK_F else "below"
 
 
 def verdict(fit, name):
     first = fs(fit)
-    sides = {strength(first["partial_f"]), strength(first["partial_f_cluster"])}
+    sides = {strength(first["f_classical"]), strength(first["f_cluster"])}
     if len(sides) == 2:
         return (f"For the {name}, the classical and cluster-robust statistics fall on "
-                "different sides of the rule-of-thumb threshold of 10.")
-    return f"For the {name}, both statistics are {sides.pop()} the rule-of-thumb threshold of 10."
+                f"different sides of the rule-of-thumb threshold of {WEAK_F:g}; the "
+                "cluster-robust one decides.")
+    return (f"For the {name}, both statistics are {sides.pop()} the rule-of-thumb threshold "
+            f"of {WEAK_F:g}.")
 
 
 glue("f_verdict", " ".join([verdict(fit_loo, "leave-one-out mean"),
@@ -325,13 +335,13 @@ r2e_first = fs(fit_r2e)
 glue("b_r2e", fit_r2e.coef, display=False)
 glue("se_r2e", fit_r2e.se, display=False)
 glue("p_r2e", fit_r2e.pvalue, display=False)
-glue("f_r2e", r2e_first["partial_f"], display=False)
-glue("fc_r2e", r2e_first["partial_f_cluster"], display=False)
-effects = fit_r2e.record["effects"]
+glue("f_r2e", r2e_first["f_classical"], display=False)
+glue("fc_r2e", r2e_first["f_cluster"], display=False)
+effects = fit_r2e.effects
 glue("r2e_effects", Markdown("firm and year effects" if "year" in effects else
                              "firm effects only (this panel has a single region, so year "
                              "effects would absorb the instrument)"), display=False)
-absorbed = fit_r2e.record.get("absorbed_by_year_effects", [])
+absorbed = list(fit_r2e.absorbed)
 glue("r2e_absorbed", Markdown(", ".join(f"`{c}`" for c in absorbed) if absorbed else "none"),
      display=False)
 r2e_table = pd.DataFrame({"risk -> ESG (2SLS)": iv_row(fit_r2e, ar_r2e)})
@@ -374,7 +384,7 @@ show_table(r2e_table,
 # %% tags=["hide-input"]
 ar_sets = {"ESG -> risk, leave-one-out": ar_loo, "ESG -> risk, inclusive": ar_inc,
            "risk -> ESG": ar_r2e}
-fig_ar = bd.plot_ar_curves(
+fig_ar = report.plot_ar_curves(
     ar_sets,
     truths={"ESG -> risk, leave-one-out": true_gamma, "ESG -> risk, inclusive": true_gamma,
             "risk -> ESG": true_beta},
@@ -452,7 +462,7 @@ glue("ar_text", " ".join([ar_sentence(ar_loo, "ESG -> risk with the leave-one-ou
 # ```
 
 # %% tags=["hide-input"]
-sys_rec = system.record
+sys_rec = system.to_record()
 sys_fs = sys_rec["first_stage"]
 glue("sys_beta", system.beta, display=False)
 glue("sys_gamma", system.gamma, display=False)
@@ -462,22 +472,22 @@ glue("sys_p_beta", float(sys_rec["pvalues"]["esg.risk_events"]), display=False)
 glue("sys_p_gamma", float(sys_rec["pvalues"]["risk_events.esg"]), display=False)
 glue("sys_corr", float(system.cov[0, 1] / np.sqrt(system.cov[0, 0] * system.cov[1, 1])),
      display=False)
-glue("sys_f_years", float(sys_fs["esg"]["partial_f"]), display=False)
-glue("sys_fc_years", float(sys_fs["esg"]["partial_f_cluster"]), display=False)
+glue("sys_f_years", float(sys_fs["esg"]["f_classical"]), display=False)
+glue("sys_fc_years", float(sys_fs["esg"]["f_cluster"]), display=False)
 glue("sys_n_year_inst", len(sys_fs["esg"]["instruments"]), display=False)
 if "year effects" in sys_rec["instruments"]:
     sys_variant_text = (
         f"On this panel the year effects enter as {len(sys_fs['esg']['instruments'])} year "
         f"indicators beyond the year-level controls; their first-stage F is "
-        f"{sys_fs['esg']['partial_f']:.2f} (classical) and "
-        f"{sys_fs['esg']['partial_f_cluster']:.2f} (cluster-robust).")
+        f"{sys_fs['esg']['f_classical']:.2f} (classical) and "
+        f"{sys_fs['esg']['f_cluster']:.2f} (cluster-robust).")
 else:
     sys_variant_text = (
         "On this panel regional incidents vary only by year, so year effects would absorb "
         "them; the system falls back on the leave-one-out industry mean as the common "
         "instrument and has no year effects, which is valid only without industry-wide ESG "
-        f"shocks. Its first-stage F for ESG is {sys_fs['esg']['partial_f']:.2f} (classical) and "
-        f"{sys_fs['esg']['partial_f_cluster']:.2f} (cluster-robust).")
+        f"shocks. Its first-stage F for ESG is {sys_fs['esg']['f_classical']:.2f} (classical) and "
+        f"{sys_fs['esg']['f_cluster']:.2f} (cluster-robust).")
 glue("sys_variant_text", Markdown(sys_variant_text), display=False)
 sys_table = pd.DataFrame({
     "3SLS": {"beta: risk -> ESG": system.beta, "SE(beta)": np.sqrt(system.cov[0, 0]),
@@ -524,12 +534,12 @@ show_table(sys_table,
 # instruments 2SLS and 3SLS drift towards OLS {cite:p}`stock2005testing`.
 
 # %% tags=["hide-input"]
-comparison = bd.compare_with_paper(
+comparison = report.compare_twosls(
     paper,
     {"2SLS, leave-one-out": {"esg_to_risk": fit_loo.coef, "risk_to_esg": fit_r2e.coef},
      "2SLS, inclusive": {"esg_to_risk": fit_inc.coef, "risk_to_esg": fit_r2e.coef},
      "3SLS": {"esg_to_risk": system.gamma, "risk_to_esg": system.beta}},
-    TRUE_EFFECTS)
+    PARAMS.true_effects)
 comparison = comparison.rename(index={
     "h2_esg_to_risk": "H2: ESG -> risk", "bidir_risk_to_esg": "H3: risk -> ESG",
     "bidir_esg_to_risk": "H3: ESG -> risk"})

@@ -1,4 +1,9 @@
-"""Tests of esgrisk.bidirectional: FE-IV both ways, 3SLS, Anderson-Rubin sets, multiplier."""
+"""Tests of the chapter-5 estimators: FE-IV both ways, 3SLS, Anderson-Rubin sets, multiplier.
+
+The estimators live in esgrisk.estimate (FE-IV), esgrisk.system (3SLS and the
+multiplier), esgrisk.weakiv (Anderson-Rubin) and esgrisk.bidirectional (the
+chapter's direction choices and reflection checks).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,14 @@ from linearmodels.iv import IV2SLS
 from scipy import stats
 
 from esgrisk import bidirectional as bd
-from esgrisk.results import REQUIRED_KEYS, write_result
+from esgrisk import core, recipe, report, weakiv
+from esgrisk import estimate as est
+from esgrisk import system as sy
+from esgrisk.results import REQUIRED_KEYS, IVResult, write_result
+from esgrisk.simulate import PARAMS, simulate_panel
+from esgrisk.spec import ESG_EQUATION, RISK_EQUATION
 
-try:
-    from esgrisk.simulate import TRUE_EFFECTS, simulate_panel
-except ImportError:  # pragma: no cover - the module is written concurrently
-    simulate_panel = None
-    TRUE_EFFECTS = None
-
-needs_sim = pytest.mark.skipif(simulate_panel is None, reason="simulate.py missing")
+TRUE_EFFECTS = PARAMS.true_effects
 
 #: Tolerance for recovering the true slopes on 2000 simulated firms x 6 years.
 #: Clustered SEs there are about 0.002-0.011 (depending on the simulation's noise
@@ -65,117 +69,130 @@ def toy() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def big_sim() -> pd.DataFrame:
-    if simulate_panel is None:
-        pytest.skip("simulate.py missing")
     return simulate_panel(n_firms=2000)
 
 
 # ------------------------------------------------------------------ FE-IV mechanics
 
 
-def _dummy_fit(panel: pd.DataFrame, fit: bd.IVFit, cov_type: str = "unadjusted"):
-    """The same IV regression with explicit firm dummies (and a constant)."""
-    data = fit.data
-    dummies = pd.get_dummies(data["firm"], prefix="f", dtype=float).iloc[:, 1:]
-    exog = pd.concat([pd.Series(1.0, index=data.index, name="const"), data[fit.spec["exog"]],
-                      dummies], axis=1)
-    return IV2SLS(data[fit.spec["dependent"]], exog, data[[fit.spec["endog"]]],
-                  data[fit.spec["instruments"]]).fit(cov_type=cov_type, debiased=True)
+def _dummy_fit(panel: pd.DataFrame, fit: IVResult, cov_type: str = "unadjusted"):
+    """The same IV regression with explicit firm (and year) dummies and a constant."""
+    data = weakiv.fit_data(panel, fit)
+    parts = [pd.Series(1.0, index=data.index, name="const"), data[list(fit.exog)],
+             pd.get_dummies(data["firm"], prefix="f", dtype=float).iloc[:, 1:]]
+    if "year" in fit.effects:
+        parts.append(pd.get_dummies(data["year"], prefix="y", dtype=float).iloc[:, 1:])
+    return IV2SLS(data[fit.dependent], pd.concat(parts, axis=1), data[list(fit.endogenous)],
+                  data[list(fit.instruments)]).fit(cov_type=cov_type, debiased=True)
 
 
 @pytest.mark.parametrize("direction", ["esg_to_risk", "risk_to_esg"])
 def test_within_fit_equals_firm_dummies(toy, direction):
-    fit = bd.fit_iv_esg_to_risk(toy) if direction == "esg_to_risk" else bd.fit_iv_risk_to_esg(toy)
+    fit = est.fit_iv_esg_to_risk(toy) if direction == "esg_to_risk" else bd.fit_iv_risk_to_esg(toy)
     dummy = _dummy_fit(toy, fit)
-    endog = fit.spec["endog"]
+    endog = fit.endogenous[0]
     assert fit.coef == pytest.approx(float(dummy.params[endog]), rel=1e-9)
     # first-stage F with firm dummies counted = linearmodels' first-stage F with dummies
     f_dummy = float(dummy.first_stage.diagnostics.loc[endog, "f.stat"])
-    assert fit.record["first_stage"][endog]["partial_f"] == pytest.approx(f_dummy, rel=1e-8)
-    assert fit.record["first_stage"][endog]["partial_r2"] == pytest.approx(
+    assert fit.first_stage[endog].f_classical == pytest.approx(f_dummy, rel=1e-8)
+    assert fit.first_stage[endog].partial_r2 == pytest.approx(
         float(dummy.first_stage.diagnostics.loc[endog, "partial.rsquared"]), rel=1e-8)
 
 
 def test_clustered_se_is_stata_convention(toy):
     """SE = sqrt of G/(G-1)(N-1)/(N-K) times the raw cluster sandwich, K without firm dummies."""
-    fit = bd.fit_iv_esg_to_risk(toy)
-    raw = fit.result.model.fit(cov_type="clustered", clusters=bd._firm_codes(toy), debiased=False)
+    fit = est.fit_iv_esg_to_risk(toy)
+    raw = fit.result.model.fit(cov_type="clustered", clusters=core.cluster_codes(toy),
+                               debiased=False)
     g, n, k = toy["firm"].nunique(), len(toy), len(fit.result.params)
     factor = g / (g - 1) * (n - 1) / (n - k)
     assert fit.se == pytest.approx(float(raw.std_errors["esg"]) * np.sqrt(factor), rel=1e-9)
-    t = fit.record["tstats"]["esg"]
+    t = fit.to_record()["tstats"]["esg"]
     assert fit.pvalue == pytest.approx(2 * stats.t.sf(abs(t), g - 1), rel=1e-12)
 
 
+def test_twoway_clustered_se_counts_year_effects(toy):
+    """With year effects K = slopes + (T-1), as the book's rule says (firm effects not counted)."""
+    fit = bd.fit_iv_risk_to_esg(toy)
+    assert fit.model_id == "fe_iv_twoway" and fit.effects == ("firm", "year")
+    raw = fit.result.model.fit(cov_type="clustered", clusters=core.cluster_codes(toy),
+                               debiased=False)
+    g, n = toy["firm"].nunique(), len(toy)
+    k = len(fit.result.params) + toy["year"].nunique() - 1
+    assert fit.k == k
+    factor = g / (g - 1) * (n - 1) / (n - k)
+    assert fit.se == pytest.approx(float(raw.std_errors["risk_events"]) * np.sqrt(factor),
+                                   rel=1e-9)
+
+
 def test_record_follows_contract(toy, tmp_path):
-    fits = [bd.fit_iv_esg_to_risk(toy), bd.fit_iv_esg_to_risk(toy, "inclusive"),
+    fits = [est.fit_iv_esg_to_risk(toy), est.fit_iv_esg_to_risk(toy, "inclusive"),
             bd.fit_iv_risk_to_esg(toy)]
-    system = bd.fit_system_3sls(toy)
-    ids = [f.record["model"] for f in fits] + [system.record["model"]]
-    assert ids == ["iv_esg_to_risk", "iv_esg_to_risk_inclusive", "iv_risk_to_esg", "system_3sls"]
-    for record in [f.record for f in fits] + [system.record]:
+    system = sy.fit_system_3sls(toy)
+    ids = [f.model_id for f in fits] + [system.model_id]
+    assert ids == ["iv_esg_to_risk", "iv_esg_to_risk_inclusive", "fe_iv_twoway", "system_3sls"]
+    for result in [*fits, system]:
+        record = result.to_record()
         for key in REQUIRED_KEYS:
             assert key in record
         assert set(record["params"]) == set(record["std_errors"]) == set(record["pvalues"])
-        assert not any(k.startswith("_year") or "._year" in k for k in record["params"])
+        assert not any("year" in k for k in record["params"])
         for fs in record["first_stage"].values():
-            assert fs["partial_f"] > 0 and fs["instruments"]
-        path = write_result(record, tmp_path)
+            assert fs["f_classical"] > 0 and fs["f_cluster"] > 0 and fs["instruments"]
+        path = write_result(result, tmp_path)
         assert json.loads(path.read_text())["model"] == record["model"]
-    assert fits[0].record["overid"]["defined"] is False
-    assert "esg.risk_events" in system.record["params"]
-    assert "risk_events.esg" in system.record["params"]
+    assert fits[0].extra["overid"]["defined"] is False
+    assert "esg.risk_events" in system.params and "risk_events.esg" in system.params
 
 
 def test_overid_defined_when_overidentified(toy):
-    data, spec = bd.risk_to_esg_spec(toy, year_effects=False)
-    data = data.assign(incidents_sq=np.log(data["region_incidents"]) ** 2)
-    fit = bd.fit_fe_iv(data, model_id="x", dependent="esg", endog="risk_events",
-                       instruments=["region_incidents", "incidents_sq"], exog=spec["exog"])
-    assert fit.record["overid"]["defined"] is True
-    assert 0 <= fit.record["overid"]["pvalue"] <= 1
+    data = toy.assign(incidents_sq=np.log(toy["region_incidents"]) ** 2)
+    eq = ESG_EQUATION.with_instruments(("region_incidents", "incidents_sq"))
+    fit = est.fit_fe_iv(data, "fe_iv_risk", eq)
+    assert fit.extra["overid"]["defined"] is True
+    assert 0 <= fit.extra["overid"]["pvalue"] <= 1
 
 
 def test_year_effects_auto(toy):
-    assert bd.risk_to_esg_spec(toy)[1]["effects"] == ["firm", "year"]
-    assert "cr4" in bd.risk_to_esg_spec(toy)[1]["year_absorbed"]
+    fit = bd.fit_iv_risk_to_esg(toy)
+    assert fit.effects == ("firm", "year") and "cr4" in fit.absorbed
     one_region = toy.assign(region="R0", region_incidents=toy.groupby("year")["region_incidents"]
                             .transform("mean"))
-    assert bd.risk_to_esg_spec(one_region)[1]["effects"] == ["firm"]
-    with pytest.raises(ValueError, match="absorb"):
-        bd.risk_to_esg_spec(one_region, year_effects=True)
+    assert not bd.risk_to_esg_year_effects(one_region)
+    assert bd.fit_iv_risk_to_esg(one_region).model_id == "fe_iv_risk"
+    with pytest.raises(ValueError, match="region_incidents"):
+        bd.fit_iv_risk_to_esg(one_region, year_effects=True)
 
 
 def test_system_ols_equals_2sls(toy):
-    """Equation-by-equation the system is 2SLS: ESG equation = iv_risk_to_esg (year effects),
+    """Equation-by-equation the system is 2SLS: ESG equation = fe_iv_twoway (year effects),
     risk equation = 2SLS with the year effects as excluded instruments."""
-    system = bd.fit_system_3sls(toy, method="ols")
+    system = sy.fit_system_3sls(toy, method="ols")
     assert system.beta == pytest.approx(bd.fit_iv_risk_to_esg(toy).coef, rel=1e-8)
-    years = bd.year_dummies_beyond(toy, ["cr4"])
+    years = sy.year_dummies_beyond(toy, ["cr4"])
     data = pd.concat([toy, years], axis=1)
-    risk = bd.fit_fe_iv(data, model_id="x", dependent="risk_events", endog="esg",
-                        instruments=list(years.columns), exog=bd.esg_to_risk_exog())
+    risk = est.fit_fe_iv(data, "iv_esg_to_risk",
+                         RISK_EQUATION.with_instruments(tuple(years.columns)))
     assert system.gamma == pytest.approx(risk.coef, rel=1e-8)
-    assert risk.record["overid"]["defined"] is True
+    assert risk.extra["overid"]["defined"] is True
 
 
 def test_year_dummies_beyond_spans_year_effects(toy):
-    years = bd.year_dummies_beyond(toy, ["cr4"])
+    years = sy.year_dummies_beyond(toy, ["cr4"])
     assert years.shape[1] == toy["year"].nunique() - 2
-    assert bd.year_dummies_beyond(toy, []).shape[1] == toy["year"].nunique() - 1
+    assert sy.year_dummies_beyond(toy, []).shape[1] == toy["year"].nunique() - 1
 
 
 # ------------------------------------------------------------------ recovery of the truth
 
 
-@needs_sim
 @pytest.mark.slow
 def test_recovers_true_effects(big_sim):
-    e2r = bd.fit_iv_esg_to_risk(big_sim)
+    e2r = est.fit_iv_esg_to_risk(big_sim)
     assert e2r.coef == pytest.approx(TRUE_EFFECTS["esg_to_risk"], abs=RECOVERY_TOL)
     r2e = bd.fit_iv_risk_to_esg(big_sim)
     assert r2e.coef == pytest.approx(TRUE_EFFECTS["risk_to_esg"], abs=RECOVERY_TOL)
-    system = bd.fit_system_3sls(big_sim)
+    system = sy.fit_system_3sls(big_sim)
     assert system.gamma == pytest.approx(TRUE_EFFECTS["esg_to_risk"], abs=RECOVERY_TOL)
     assert system.beta == pytest.approx(TRUE_EFFECTS["risk_to_esg"], abs=RECOVERY_TOL)
 
@@ -183,35 +200,46 @@ def test_recovers_true_effects(big_sim):
 # ------------------------------------------------------------------ Anderson-Rubin
 
 
+def _ar_args(toy, equation):
+    fit = est.fit_iv_esg_to_risk(toy) if equation == "esg_to_risk" else bd.fit_iv_risk_to_esg(toy)
+    data = weakiv.fit_data(toy, fit)
+    args = {"dependent": fit.dependent, "endog": fit.endogenous[0],
+            "instruments": list(fit.instruments), "exog": list(fit.exog), "effects": fit.effects}
+    return data, args
+
+
 @pytest.mark.parametrize("equation", ["esg_to_risk", "risk_to_esg"])
 @pytest.mark.parametrize("b0", [-2.0, -0.7, 0.0, 1.3])
 def test_ar_fast_path_equals_direct_regression(toy, equation, b0):
-    if equation == "esg_to_risk":
-        data, spec = bd.esg_to_risk_spec(toy)
-    else:
-        data, spec = bd.risk_to_esg_spec(toy)
-    args = {k: spec[k] for k in ("dependent", "endog", "instruments", "exog")}
-    pieces = bd._ar_pieces(data, **args)
-    direct, pvalue = bd.ar_stat_direct(data, b0, **args)
+    data, args = _ar_args(toy, equation)
+    pieces = weakiv.ar_pieces(data, **args)
+    direct, pvalue = weakiv.ar_stat_direct(data, b0, **args)
     assert float(pieces.stat(b0)[0]) == pytest.approx(direct, rel=1e-8)
     assert 0 <= pvalue <= 1
 
 
 def test_ar_endpoints_solve_the_quadratic(toy):
-    data, spec = bd.risk_to_esg_spec(toy)
-    roles = ("dependent", "endog", "instruments", "exog")
-    pieces = bd._ar_pieces(data, **{k: spec[k] for k in roles})
-    ar = bd.ar_set_from_pieces(pieces)
-    a, b, c = bd.ar_quadratic_roots(pieces)
+    data, args = _ar_args(toy, "risk_to_esg")
+    pieces = weakiv.ar_pieces(data, **args)
+    ar = weakiv.ar_set_from_pieces(pieces)
+    a, b, c = weakiv.ar_quadratic_roots(pieces)
     assert a > 0 and ar.bounded and len(ar.intervals) == 1
     roots = np.sort(np.roots([a, b, c]).real)
     assert ar.intervals[0] == pytest.approx(tuple(roots), rel=1e-7)
 
 
+def test_ar_limit_is_the_cluster_robust_first_stage_f(toy):
+    """As |b0| grows the AR statistic tends to the cluster-robust first-stage F (same K rule)."""
+    for fit in (est.fit_iv_esg_to_risk(toy), bd.fit_iv_risk_to_esg(toy)):
+        ar = weakiv.anderson_rubin(toy, fit)
+        assert ar.limit_stat == pytest.approx(fit.first_stage[fit.endogenous[0]].f_cluster,
+                                              rel=1e-8)
+
+
 def test_ar_contains_estimate_and_matches_wald_when_strong(toy):
     """With a strong instrument the AR set is close to the Wald interval (t(G-1) critical value)."""
     fit = bd.fit_iv_risk_to_esg(toy)
-    ar = bd.anderson_rubin_ci(toy, "risk_to_esg")
+    ar = weakiv.anderson_rubin(toy, fit)
     assert ar.contains(fit.coef)
     half = stats.t.ppf(0.975, toy["firm"].nunique() - 1) * fit.se
     lo, hi = ar.intervals[0]
@@ -219,11 +247,10 @@ def test_ar_contains_estimate_and_matches_wald_when_strong(toy):
     assert hi == pytest.approx(fit.coef + half, abs=0.25 * half)
 
 
-@needs_sim
 @pytest.mark.slow
 def test_ar_strong_large_sample(big_sim):
-    fit = bd.fit_iv_esg_to_risk(big_sim)
-    ar = bd.anderson_rubin_ci(big_sim, "esg_to_risk")
+    fit = est.fit_iv_esg_to_risk(big_sim)
+    ar = weakiv.anderson_rubin(big_sim, fit)
     assert ar.bounded and len(ar.intervals) == 1 and ar.contains(fit.coef)
     half = stats.t.ppf(0.975, big_sim["firm"].nunique() - 1) * fit.se
     lo, hi = ar.intervals[0]
@@ -234,7 +261,7 @@ def test_ar_strong_large_sample(big_sim):
 def test_ar_unbounded_with_irrelevant_instrument():
     # no industry shock: the industry-mean ESG instrument is useless
     panel = toy_panel(n_firms=30, shifter_sd=0.0, seed=3)
-    ar = bd.anderson_rubin_ci(panel, "esg_to_risk")
+    ar = weakiv.anderson_rubin(panel, est.fit_iv_esg_to_risk(panel))
     assert ar.limit_stat < ar.critical_value
     assert not ar.bounded
     assert ar.empty or np.isinf(ar.intervals[0][0]) or np.isinf(ar.intervals[-1][1])
@@ -251,6 +278,25 @@ def test_inclusive_mean_identity_and_year_share(toy):
     assert check["year_share_loo"] < 1.0
 
 
+def test_derived_industry_means_equal_the_panel_helper(toy):
+    """recipe.derive (the recipe grammar) and panel.industry_mean_esg agree."""
+    from esgrisk.panel import industry_mean_esg
+
+    data = recipe.derive(toy, {"loo": "industry_mean_loo(esg)", "inc": "industry_mean(esg)"},
+                         drop_missing=False)
+    np.testing.assert_allclose(data["loo"], industry_mean_esg(toy, leave_one_out=True), rtol=1e-12)
+    np.testing.assert_allclose(data["inc"], industry_mean_esg(toy, leave_one_out=False),
+                               rtol=1e-12)
+    lagged = recipe.derive(toy, {"esg_l1": "lag(esg, 1)"}, drop_missing=False)["esg_l1"]
+    first = toy["year"] == toy["year"].min()
+    assert lagged[first].isna().all()
+    prev = toy.set_index(["firm", "year"])["esg"]
+    for i in toy.index[~first][:5]:
+        assert lagged[i] == prev[(toy.at[i, "firm"], toy.at[i, "year"] - 1)]
+    with pytest.raises(ValueError, match="unknown rule"):
+        recipe.derive(toy, {"x": "median(esg)"})
+
+
 def test_reflection_demo_matches_theory():
     demo = bd.reflection_demo(n_firms=12, n_years=6, n_reps=3000, seed=1)
     assert demo["corr_own_inclusive"] == pytest.approx(1 / np.sqrt(12), abs=0.02)
@@ -258,37 +304,49 @@ def test_reflection_demo_matches_theory():
 
 
 def test_twoway_loo_iv_is_ols(toy):
-    out = bd.twoway_collapse(toy)
+    out = bd.twoway_collapse(toy, est.fit_iv_esg_to_risk(toy))
     assert out["difference"] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_within_ols_is_the_fe_slope(toy):
+    """The OLS counterpart of the risk -> ESG fit is the two-way FE slope (same K rule up to const)."""
+    fit = bd.fit_iv_risk_to_esg(toy)
+    ols = bd.within_ols(toy, fit)
+    fe = est.fit_fe_twoway(toy)
+    assert ols["coef"] == pytest.approx(float(fe.params["risk_events"]), rel=1e-9)
+    n = len(toy)
+    # fe_twoway reports a constant, so its K is one larger
+    assert ols["se"] == pytest.approx(float(fe.std_errors["risk_events"])
+                                      * np.sqrt((n - fe.k) / (n - fe.k + 1)), rel=1e-9)
 
 
 # ------------------------------------------------------------------ feedback multiplier
 
 
 def test_multiplier_and_gradient():
-    assert bd.feedback_multiplier(-0.92, -0.72) == pytest.approx(1 / (1 - 0.92 * 0.72))
+    assert sy.feedback_multiplier(-0.92, -0.72) == pytest.approx(1 / (1 - 0.92 * 0.72))
     beta, gamma, h = -0.8, -0.6, 1e-6
     numeric = np.array([
-        (bd.feedback_multiplier(beta + h, gamma) - bd.feedback_multiplier(beta - h, gamma))
+        (sy.feedback_multiplier(beta + h, gamma) - sy.feedback_multiplier(beta - h, gamma))
         / (2 * h),
-        (bd.feedback_multiplier(beta, gamma + h) - bd.feedback_multiplier(beta, gamma - h))
+        (sy.feedback_multiplier(beta, gamma + h) - sy.feedback_multiplier(beta, gamma - h))
         / (2 * h),
     ])
-    assert bd.multiplier_gradient(beta, gamma) == pytest.approx(numeric, rel=1e-6)
+    assert sy.multiplier_gradient(beta, gamma) == pytest.approx(numeric, rel=1e-6)
     with pytest.raises(ZeroDivisionError):
-        bd.feedback_multiplier(1.0, 1.0)
+        sy.feedback_multiplier(1.0, 1.0)
 
 
 def test_multiplier_uncertainty():
     cov = np.array([[0.01, 0.002], [0.002, 0.04]])
-    delta = bd.multiplier_delta(-0.8, -0.6, cov)
-    g = bd.multiplier_gradient(-0.8, -0.6)
+    delta = sy.multiplier_delta(-0.8, -0.6, cov)
+    g = sy.multiplier_gradient(-0.8, -0.6)
     assert delta["se"] == pytest.approx(np.sqrt(g @ cov @ g))
-    boot1 = bd.multiplier_bootstrap(-0.8, -0.6, cov, n_draws=4000, seed=5)
-    boot2 = bd.multiplier_bootstrap(-0.8, -0.6, cov, n_draws=4000, seed=5)
+    boot1 = sy.multiplier_bootstrap(-0.8, -0.6, cov, n_draws=4000, seed=5)
+    boot2 = sy.multiplier_bootstrap(-0.8, -0.6, cov, n_draws=4000, seed=5)
     assert boot1 == boot2
     assert boot1["ci_low"] < delta["multiplier"] < boot1["ci_high"]
-    tiny = bd.multiplier_bootstrap(-0.8, -0.6, cov * 1e-6, n_draws=4000, seed=5)
+    tiny = sy.multiplier_bootstrap(-0.8, -0.6, cov * 1e-6, n_draws=4000, seed=5)
     assert tiny["share_unstable"] == 0.0
     assert tiny["median"] == pytest.approx(delta["multiplier"], rel=1e-3)
 
@@ -299,20 +357,21 @@ def test_multiplier_uncertainty():
 def test_compare_with_paper():
     from esgrisk.published import twosls
 
-    table = bd.compare_with_paper(twosls(), {"book": {"esg_to_risk": -0.7, "risk_to_esg": -0.9}},
+    table = report.compare_twosls(twosls(), {"book": {"esg_to_risk": -0.7, "risk_to_esg": -0.9}},
                                   {"esg_to_risk": -0.72, "risk_to_esg": -0.92})
     assert list(table["paper"]) == [-0.78, -0.89, -0.72]
     assert list(table["direction"]) == ["esg_to_risk", "risk_to_esg", "esg_to_risk"]
     assert list(table["book"]) == [-0.7, -0.9, -0.7]
-    assert bd.paper_first_stage_f(twosls()) == pytest.approx(23.67)
+    assert report.paper_first_stage_f(twosls()) == pytest.approx(23.67)
 
 
 def test_system_falls_back_without_regional_variation(toy):
     one_region = toy.assign(region="R0", region_incidents=toy.groupby("year")["region_incidents"]
                             .transform("mean"))
-    system = bd.fit_system_3sls(one_region)
-    assert "no year effects" in system.record["system_variant"]
+    system = sy.fit_system_3sls(one_region)
+    assert "no year effects" in system.extra["system_variant"]
     assert np.isfinite(system.beta) and np.isfinite(system.gamma)
     with pytest.raises(ValueError, match="only by year"):
-        bd.fit_system_3sls(one_region, year_effects=True)
-    assert np.isfinite(bd.twoway_collapse(one_region)["difference"])
+        sy.fit_system_3sls(one_region, year_effects=True)
+    assert np.isfinite(bd.twoway_collapse(one_region,
+                                          est.fit_iv_esg_to_risk(one_region))["difference"])

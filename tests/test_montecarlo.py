@@ -57,7 +57,7 @@ def _iv2sls(panel, exog, clusters):
 
 
 def _demeaned(panel: pd.DataFrame, cols, groups) -> pd.DataFrame:
-    from esgrisk.estimate import demean
+    from esgrisk.core import within as demean
 
     return pd.DataFrame({c: demean(panel[c], [panel[g] for g in groups]) for c in cols})
 

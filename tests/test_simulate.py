@@ -12,13 +12,13 @@ import pytest
 from esgrisk import paths, simulate
 from esgrisk.panel import PANEL_COLUMNS, load_panel
 from esgrisk.published import compare_table1, table1
+from esgrisk.report import paper_inconsistencies
 from esgrisk.simulate import (
     DEFAULT_SEED,
     PARAMS,
     TRUE_EFFECTS,
     SimulationParams,
     panel_csv_bytes,
-    paper_inconsistencies,
     params_table,
     simulate_arrays,
     simulate_panel,
@@ -30,6 +30,9 @@ def test_constants():
     assert DEFAULT_SEED == 20250601
     assert TRUE_EFFECTS == {"risk_to_esg": -0.92, "esg_to_risk": -0.72}
     assert PARAMS.beta == TRUE_EFFECTS["risk_to_esg"] and PARAMS.gamma == TRUE_EFFECTS["esg_to_risk"]
+    # derived, not a second copy: other parameters give other true effects
+    other = SimulationParams(beta=-0.5, gamma=-0.3)
+    assert other.true_effects == {"risk_to_esg": -0.5, "esg_to_risk": -0.3}
     assert (PARAMS.b_size, PARAMS.b_growth, PARAMS.b_cr4, PARAMS.b_reg) == (0.35, 0.12, -0.15, 0.20)
     with pytest.raises(dataclasses.FrozenInstanceError):
         PARAMS.beta = 0.0  # type: ignore[misc]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
+from esgrisk import core
 from esgrisk import estimate as est
 from esgrisk import validation as val
+from esgrisk.simulate import PARAMS, simulate_panel
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +46,12 @@ def test_cluster_pvalues_reproduce_stata_style_inference():
     data = val.load_wagepan()
     regs = ["exper", "expersq", "union", "married"] + [f"d8{i}" for i in range(1, 7)]
     res = est.panel_ols(data, "lwage", regs, entity="nr", time="year", entity_effects=True)
-    p = est.cluster_pvalues(res.tstats, data["nr"].nunique())
+    p = core.t_pvalues(res.tstats, core.cluster_df(data["nr"].nunique()))
     # union: t = .08000186/.0227431 = 3.5176; Stata prints P>|t| = 0.000 at df 544
     assert p["union"] < 0.0005
     from scipy import stats
     assert p["married"] == pytest.approx(2 * stats.t.sf(abs(.04668036 / .02100382), 544), rel=1e-4)
 
-
-SIM_AVAILABLE = importlib.util.find_spec("esgrisk.simulate") is not None
 
 # Tolerances of the consistency checks (default seed, 2,000 firms x 6 years):
 TWOWAY_TOL = 0.02   # FE-IV with firm and year effects: more than 3 SDs over seeds (~0.006)
@@ -61,7 +59,6 @@ FIRM_ONLY_TOL = 0.10  # FE-IV with firm effects only: about 1.6 SDs over seeds (
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SIM_AVAILABLE, reason="esgrisk.simulate not yet written")
 def test_fe_iv_recovers_true_effect_on_large_simulated_panel():
     """FE-IV on 2,000 simulated firms is close to the true effect of risk on ESG.
 
@@ -74,12 +71,10 @@ def test_fe_iv_recovers_true_effect_on_large_simulated_panel():
     shifter is removed and the SD over seeds is about 0.006. Hence a tight
     tolerance for fe_iv_twoway and a loose one for fe_iv_risk.
     """
-    from esgrisk.simulate import TRUE_EFFECTS, simulate_panel
-
-    true = TRUE_EFFECTS["risk_to_esg"]
+    true = PARAMS.true_effects["risk_to_esg"]
     panel = simulate_panel(n_firms=2000)
     twoway = est.fit_fe_iv_risk(panel, time_effects=True)
-    assert twoway.extra["absorbed"] == ["cr4"]
+    assert twoway.absorbed == ("cr4",)
     assert abs(twoway.params["risk_events"] - true) < TWOWAY_TOL
     firm_only = est.fit_fe_iv_risk(panel)
     assert abs(firm_only.params["risk_events"] - true) < FIRM_ONLY_TOL
