@@ -19,8 +19,9 @@ Offline, with nothing downloaded at build time:
    ``@media print``): A4, page numbers, the chapters as PDF bookmarks, internal
    links kept. Chinese text is drawn with the shipped CJK font
    (``book/_static/fonts``), which Chromium embeds.
-3. Before printing, every table is checked against the width of the printed
-   text column: a table that would lose columns on paper stops the build with
+3. Before printing, a table wider than the printed text column is scaled down
+   to fit (every column kept, words whole), and then every table is checked
+   against the column: one that would still lose columns stops the build with
    the table's caption.
 
 ``tests/test_pdf.py`` checks the result with poppler (``pdfinfo``, ``pdftotext``,
@@ -83,7 +84,7 @@ body, .bd-page-width, .bd-container, .bd-container__inner, .bd-main, .bd-content
 .bd-article { padding: 0 !important; }
 .bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article {
     min-width: 0 !important; display: block !important; }
-details.dropdown, details { display: block; }
+details.hide.above-input { display: none !important; }  /* code the HTML hides behind a toggle */
 """
 
 
@@ -152,6 +153,15 @@ def print_pdf(single: Path = SINGLE, target: Path = PDF) -> dict:
             page.emulate_media(media="print")
             page.set_viewport_size({"width": int(PRINT_WIDTH_PX), "height": 1200})
             page.wait_for_timeout(300)
+            # On paper a table cannot scroll: one wider than the text column is scaled down to fit,
+            # keeping every column and whole words (CSS zoom; the text stays text in the PDF).
+            scaled = page.evaluate("""() => [...document.querySelectorAll('article table')].filter(t => {
+                const room = t.parentElement.clientWidth, need = t.scrollWidth;
+                if (need <= room + 1) return false;
+                t.style.zoom = (room / need).toFixed(3);
+                return true;
+            }).length""")
+            page.wait_for_timeout(200)
             too_wide = page.evaluate("""(limit) => [...document.querySelectorAll('article table')]
                 .filter(t => t.scrollWidth > t.clientWidth + 2
                              || t.getBoundingClientRect().right > document.documentElement.clientWidth + 2)
@@ -172,7 +182,7 @@ def print_pdf(single: Path = SINGLE, target: Path = PDF) -> dict:
         server.server_close()
     if problems:
         raise SystemExit("make_pdf: " + "\n  ".join(problems))
-    return {"chapters": chapters}
+    return {"chapters": chapters, "scaled": scaled}
 
 
 def main(argv=None) -> int:
@@ -185,7 +195,7 @@ def main(argv=None) -> int:
     info = print_pdf()
     if HTML.is_dir():
         shutil.copy2(PDF, HTML / PDF.name)
-    print(f"[pdf] {PDF.relative_to(ROOT)}: {len(info['chapters'])} headings of level 1, "
+    print(f"[pdf] {PDF.relative_to(ROOT)}: {info['scaled']} wide tables scaled to the page, "
           f"{PDF.stat().st_size // 1024} KiB, {time.perf_counter() - started:.1f} s")
     return 0
 
