@@ -61,6 +61,17 @@ def test_no_chapter_or_section_number_is_typed(path):
     assert not typed, "typed chapter/section numbers (use {numref} with a ch-/sec- label):\n" + "\n".join(typed)
 
 
+def test_the_causal_diagram_takes_chapter_numbers_from_the_toc():
+    from esgrisk import diagram
+
+    assert not any(re.search(r"ch\. \d", text) for text in diagram.ARROW_CHAPTERS.values())
+    numbers = diagram.chapter_numbers()
+    assert numbers["ch-theory"] == 1 and numbers["ch-fixed-effects"] == 4  # the toc's order
+    labels = diagram.arrow_labels({"loop": "see ch. {ch-bidirectional}"})
+    assert labels["loop"] == f"see ch. {numbers['ch-bidirectional']}"
+    assert "{" not in "".join(labels.values())
+
+
 def test_every_chapter_has_a_label_and_the_toc_numbers_the_chapters():
     toc = (paths.ROOT / "_toc.yml").read_text(encoding="utf-8")
     assert toc.count("numbered: true") >= 2
