@@ -32,12 +32,20 @@ venv: $(STAMP)
 data: venv
 	@$(PY) -m esgrisk.simulate
 
-notebooks: data
-	@$(PY) -m esgrisk.pipeline execute $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force) $(if $(PANEL),-p panel_path $(abspath $(PANEL)))
+# Papermill parameters for every chapter that declares them, one `-p name "value"` each (values may
+# contain spaces; relative paths are read from the directory make runs in). Add a line per option.
+PIPELINE_PARAMETERS := $(if $(PANEL),-p panel_path "$(PANEL)")
+PIPELINE := $(PY) -m esgrisk.pipeline build $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force)
 
-html: notebooks
-	@$(PY) -m esgrisk.pipeline html $(if $(FORCE),--force)
+# One transaction: execute the chapters that changed, build the HTML, then publish executed/,
+# results/ and _build/html together; a failed or interrupted run publishes nothing.
+html: data
+	@$(PIPELINE) $(PIPELINE_PARAMETERS)
 	@echo "Open _build/html/index.html"
+
+# Execute only (no HTML): the published build then has no _build/html.
+notebooks: data
+	@$(PIPELINE) --no-html $(PIPELINE_PARAMETERS)
 
 # Paired notebooks notebooks/NN_topic.ipynb (git-ignored) for Jupyter and for papermill's command line.
 ipynb: venv
@@ -54,7 +62,7 @@ bench-mc: venv
 	$(PY) scripts/bench_montecarlo.py
 
 clean:
-	rm -rf _build executed results student
+	rm -rf _build executed results student .builds
 
 clean-all: clean
 	rm -rf $(VENV)

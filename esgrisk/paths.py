@@ -30,6 +30,18 @@ def resolve(path: str | Path) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+def display_path(path: str | Path) -> str:
+    """How the book shows a file: relative to the project root, or just its name if it lies outside.
+
+    No page, download or results file may show a path of the build machine.
+    """
+    path = resolve(path).resolve()
+    try:
+        return path.relative_to(ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def output_dir(results_dir: str | Path) -> Path:
     """The folder a chapter writes its results to (``resolve``d, created if missing)."""
     folder = resolve(results_dir)

@@ -1,8 +1,9 @@
-"""Facts for the book's status page: run times, versions, commit, machine.
+"""Facts for the book's status page: run times, panel, versions, commit, machine.
 
-Computed at build time from ``executed/run_log.json`` (written by
-:mod:`esgrisk.pipeline`), the installed packages and git, so the page can
-never disagree with the build that produced it.
+Computed at build time from ``executed/run_log.json`` (the records of the
+chapters of this build, written by :mod:`esgrisk.pipeline` into the staged
+build and published with it), the installed packages and git, so the page
+can never disagree with the build that produced it.
 """
 
 from __future__ import annotations
@@ -21,13 +22,51 @@ from esgrisk import paths
 
 
 def run_times(run_log: dict) -> pd.DataFrame:
-    """One row per chapter: seconds of its last execution, when, and with which parameters."""
+    """One row per chapter: seconds of its last execution, when, on which panel, with which parameters."""
     rows = [
         {"chapter": name, "seconds": entry["seconds"], "executed_at (UTC)": entry["executed_at"],
-         "parameters": ", ".join(f"{k}={v}" for k, v in sorted(entry.get("parameters", {}).items())) or "defaults"}
+         "panel": entry.get("panel") or "none",
+         "parameters": ", ".join(f"{k}={v}" for k, v in sorted(entry.get("parameters", {}).items())
+                                 if k not in ("results_dir", "run_log_path")) or "defaults"}
         for name, entry in sorted(run_log.items())
     ]
-    return pd.DataFrame(rows, columns=["chapter", "seconds", "executed_at (UTC)", "parameters"])
+    return pd.DataFrame(rows, columns=["chapter", "seconds", "executed_at (UTC)", "panel", "parameters"])
+
+
+def panel_summary(records: list[dict]) -> str:
+    """One sentence (Markdown) saying which panel the chapters of a build read: simulated or a user's, and which.
+
+    ``records``: the chapters' records (``panel``, ``panel_sha256``, ``n_firms``,
+    ``n_years``, ``nobs`` and the chapter name). A build whose chapters read
+    different panels (only possible when some chapters were re-executed
+    alone) says so and lists them.
+    """
+    used: dict[tuple, list[str]] = {}
+    for record in records:
+        if record.get("panel_sha256"):
+            key = (record["panel"], record["panel_sha256"], record.get("n_firms"), record.get("n_years"),
+                   record.get("nobs"))
+            used.setdefault(key, []).append(record.get("chapter", "?"))
+    if not used:
+        return "No chapter of this build read a panel."
+    simulated = _sha256(paths.SIMULATED_PANEL) if paths.SIMULATED_PANEL.is_file() else None
+
+    def describe(key: tuple) -> str:
+        panel, digest, firms, years, nobs = key
+        kind = "the book's simulated panel" if digest == simulated else "a user's panel (not the simulation)"
+        return (f"{kind} `{panel}` ({firms} firms, {years} years, {nobs} firm-years; "
+                f"sha256 `{digest[:12]}`)")
+
+    if len(used) == 1:
+        return f"**Data of this build:** every chapter that reads a panel read {describe(next(iter(used)))}."
+    parts = [f"{describe(key)} in {', '.join(sorted(names))}" for key, names in used.items()]
+    return "**Data of this build: the chapters read different panels:** " + "; ".join(parts) + "."
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run_time_summary(times: pd.DataFrame) -> str:

@@ -54,7 +54,7 @@ from myst_nb import glue
 from esgrisk import published, report, simulate
 from esgrisk.figures import save_figure
 from esgrisk.panel import codebook
-from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
+from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir
 from esgrisk.tables import save_table, show_table
 
 out_dir = output_dir(results_dir)
@@ -71,7 +71,7 @@ ts = published.twosls()
 tc = published.text_claims()
 
 # the panel this run uses
-put("panel_file", str(resolve(panel_path)))
+put("panel_file", display_path(panel_path))
 put("n_obs", len(panel))
 put("n_firms", panel["firm"].nunique())
 put("n_years", panel["year"].nunique())

@@ -53,7 +53,7 @@ from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import label_firms, save_figure
-from esgrisk.paths import output_dir
+from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -68,7 +68,7 @@ labels = {v: ds.LABELS.get(v, v) for v in ds.TABLE1_VARIABLES}
 
 n_obs, n_firms, n_years = len(panel), panel["firm"].nunique(), panel["year"].nunique()
 glue("n_obs", n_obs, display=False)
-glue("panel_file", Markdown(f"`{panel_path}`"), display=False)
+glue("panel_file", Markdown(f"`{display_path(panel_path)}`"), display=False)
 glue("n_firms", n_firms, display=False)
 glue("n_years", n_years, display=False)
 glue("year_min", int(panel["year"].min()), display=False)

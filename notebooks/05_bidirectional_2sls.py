@@ -63,7 +63,7 @@ from esgrisk import system as sy
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.evidence import WEAK_F
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir
+from esgrisk.paths import display_path, output_dir
 from esgrisk.results import write_result
 from esgrisk.simulate import PARAMS
 from esgrisk.tables import show_table
@@ -111,7 +111,7 @@ true_beta, true_gamma = (float(PARAMS.true_effects["risk_to_esg"]),
                           float(PARAMS.true_effects["esg_to_risk"]))
 
 glue("n_obs", n_obs, display=False)
-glue("panel_file", Markdown(f"`{panel_path}`"), display=False)
+glue("panel_file", Markdown(f"`{display_path(panel_path)}`"), display=False)
 glue("n_firms", n_firms, display=False)
 glue("n_years", n_years, display=False)
 glue("df_p", n_firms - 1, display=False)

@@ -34,7 +34,7 @@ from esgrisk import published
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
 from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
-from esgrisk.paths import output_dir, resolve
+from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import myst_table, save_table, show_table
 from esgrisk.timeline import incident_timeline
 
@@ -45,7 +45,7 @@ out_dir = output_dir(results_dir)
 fig_timeline = incident_timeline(incidents)
 glue("fig_timeline", to_image(fig_timeline), display=False)
 save_figure(fig_timeline, out_dir, "fig-incident-timeline")
-glue("incidents_file", str(resolve(incidents_path)), display=False)
+glue("incidents_file", display_path(incidents_path), display=False)
 glue("n_events", len(incidents), display=False)
 glue("n_firms", incidents["firm"].nunique(), display=False)
 glue("first_year", int(incidents["date"].dt.year.min()), display=False)

@@ -53,7 +53,7 @@ import numpy as np
 from myst_nb import glue
 
 from esgrisk import audit, published
-from esgrisk.paths import output_dir, resolve
+from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -276,7 +276,7 @@ glue("au_desc_rows", len(desc), display=False)
 # consequences of the design that hold for any panel of this kind.
 
 # %% tags=["hide-input"]
-glue("au_panel_file", str(resolve(panel_path)), display=False)
+glue("au_panel_file", display_path(panel_path), display=False)
 shares = audit.variation_shares(panel, [*audit.REGRESSORS, "region_incidents"])
 industry = audit.industry_instrument_identification(panel)
 ident = audit.identification_findings(panel, ts, shares, industry)

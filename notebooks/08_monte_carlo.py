@@ -66,7 +66,7 @@ from esgrisk import published
 from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.diagram import to_image
 from esgrisk.figures import save_figure
-from esgrisk.paths import output_dir, resolve
+from esgrisk.paths import display_path, output_dir
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
 from esgrisk.tables import show_table
 
@@ -86,7 +86,7 @@ true_beta = TRUE_EFFECTS["risk_to_esg"]
 paper_se = float(published.table2().loc["risk_events", "se"])
 paper_coef = float(published.table2().loc["risk_events", "coef"])
 
-glue("mc_panel_file", str(resolve(panel_path)), display=False)
+glue("mc_panel_file", display_path(panel_path), display=False)
 glue("mc_G", n_firms, display=False)
 glue("mc_T", n_years, display=False)
 glue("mc_reps", n_reps, display=False)

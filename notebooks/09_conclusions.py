@@ -54,7 +54,7 @@ from esgrisk import estimate as est
 from esgrisk import evidence as ev
 from esgrisk import published, weakiv
 from esgrisk import system as sy
-from esgrisk.paths import SIMULATED_PANEL, output_dir, resolve
+from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir, resolve
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -97,7 +97,7 @@ loop_sentence = ev.loop_stability_sentence(loop["share_unstable"])
 is_default = resolve(panel_path) == SIMULATED_PANEL
 glue("panel_kind", "the book's calibrated simulation" if is_default else "the panel you supplied",
      display=False)
-glue("panel_file", str(resolve(panel_path)), display=False)
+glue("panel_file", display_path(panel_path), display=False)
 glue("h1_verdict", h1_verdict, display=False)
 glue("h2_verdict", h2_verdict, display=False)
 glue("h3_verdict", h3_verdict, display=False)

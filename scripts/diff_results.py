@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance (default 1e-10)")
     parser.add_argument("--only", nargs="+", default=[], metavar="MODEL", help="compare only these models")
     parser.add_argument("--ignore", nargs="+", default=[], metavar="KEY",
-                        help="keys to skip at any depth (e.g. a timing field)")
+                        help="keys to skip at any depth (e.g. a timing field); provenance.built_at is always skipped")
     args = parser.parse_args(argv)
     for directory in (args.a, args.b):
         if not directory.is_dir():
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"diff_results: no *.json results in {args.a} or {args.b}", file=sys.stderr)
         return 2
     diffs = diff_dirs(args.a, args.b, rtol=args.rtol, atol=args.atol, only=args.only,
-                      ignore=args.ignore)
+                      ignore=[*args.ignore, "built_at"])  # two runs of one build differ only in their time
     for d in diffs:
         print(d)
     changed = len({d.model for d in diffs})
