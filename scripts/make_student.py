@@ -22,9 +22,9 @@ replaced by the values the book shows, and ``{glue:figure}`` by the figure
 ``{ref}``, ``{doc}`` and ``{cite}`` become text ("chapter 4", "Table 4.1",
 "Zhang et al. (2025)") or links to the online book; exercises, admonitions and
 math blocks become Markdown. Numbers (chapters, sections, tables, figures,
-exercises) are those of the HTML book: they are read from the Sphinx
-environment of the last build (``_build/.doctrees``), so a notebook cites
-"Table 4.1" exactly where the book does. ``results_dir`` defaults to
+exercises) are those of the HTML book: they are read from what the last build numbered
+(``_build/html/book-numbers.json``), so a notebook cites "Table 4.1" exactly
+where the book does. ``results_dir`` defaults to
 ``my_results`` (:data:`RESULTS_DIR`), so a student who runs a notebook does
 not overwrite the book's ``results/``. Paths inside the chapters are resolved
 against the project root (``esgrisk.paths.resolve``), so the notebooks run
@@ -37,7 +37,7 @@ The notebooks are copied into the HTML site (``student/``, ``student.zip``,
 from __future__ import annotations
 
 import argparse
-import pickle
+import json
 import re
 import sys
 from collections.abc import Sequence
@@ -53,7 +53,7 @@ from esgrisk.pipeline import KERNEL, chapters_from_toc
 
 #: Where a standalone notebook writes its results by default (never the book's results/).
 RESULTS_DIR = "my_results"
-ENVIRONMENT = paths.ROOT / "_build" / ".doctrees" / "environment.pickle"
+NUMBERS = paths.BUILD_HTML / "book-numbers.json"  # written by book/_ext/book_extras.py
 EXECUTED_OUT = paths.ROOT / "_build" / "standalone"
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 TARGET_LINE = re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.MULTILINE)
@@ -107,23 +107,21 @@ class Book:
     url: str = ""
 
     @classmethod
-    def load(cls, environment: Path = ENVIRONMENT) -> Book:
-        """Read the Sphinx environment of the last build (an empty :class:`Book` if there is none)."""
+    def load(cls, numbers: Path = NUMBERS) -> Book:
+        """Read what the last HTML build numbered (an empty :class:`Book` if there is no build)."""
         book = cls(citations=_citations(paths.ROOT / "book" / "references.bib"))
         cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
         book.url = str(cff.get("url", "")).rstrip("/")
-        if not environment.is_file():
+        if not numbers.is_file():
             return book
-        with environment.open("rb") as handle:
-            env = pickle.load(handle)  # noqa: S301 - our own build's file
-        std = env.domaindata["std"]
-        book.labels = {k: (v[0], v[1]) for k, v in std["labels"].items()}
-        book.names = {k: v[2] for k, v in std["labels"].items()}
-        book.labels.update({k: (v[0], v[1]) for k, v in std["anonlabels"].items() if k not in book.labels})
-        book.numbers = {doc: {kind: dict(ids) for kind, ids in kinds.items()}
-                        for doc, kinds in env.toc_fignumbers.items()}
-        book.secnumbers = {doc: dict(nums) for doc, nums in env.toc_secnumbers.items()}
-        book.titles = {doc: title.astext() for doc, title in env.titles.items()}
+        data = json.loads(numbers.read_text(encoding="utf-8"))
+        book.labels = {k: (v[0], v[1]) for k, v in data["labels"].items()}
+        book.labels.update({k: (v[0], v[1]) for k, v in data["anonlabels"].items() if k not in book.labels})
+        book.names = {k: v[2] for k, v in data["labels"].items()}
+        book.numbers = {doc: {kind: {i: tuple(n) for i, n in ids.items()} for kind, ids in kinds.items()}
+                        for doc, kinds in data["numbers"].items()}
+        book.secnumbers = {doc: {a: tuple(n) for a, n in nums.items()} for doc, nums in data["secnumbers"].items()}
+        book.titles = data["titles"]
         return book
 
     def number(self, label: str) -> tuple[str, str] | None:

@@ -70,6 +70,16 @@ def mathjax_source() -> Path:
     return es5
 
 
+def project_root(srcdir: str | Path) -> Path:
+    """The repository the book comes from.
+
+    The build may read a source folder of its own that links to the book's
+    pages, config and toc (``esgrisk.pipeline`` does); the toc leads back to
+    the checkout, where ``CITATION.cff``, ``student/`` and ``_build/pdf`` live.
+    """
+    return (Path(srcdir) / "_toc.yml").resolve().parent
+
+
 def chapter_source(srcdir: Path, pagename: str) -> Path | None:
     """``notebooks/NN_topic.py`` for a page ``executed/NN_topic``, if that file exists."""
     match = EXECUTED_PAGE.match(pagename)
@@ -176,7 +186,8 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     srcdir = Path(app.srcdir)
     if app.builder.name == "html":  # not the single-page build the PDF is printed from
         publish_results(srcdir / "results", out)
-        publish_downloads(srcdir, out)
+        publish_downloads(project_root(srcdir), out)
+        write_numbers(app, out / NUMBERS_NAME)
     for docname in app.env.found_docs:
         source = chapter_source(srcdir, docname)
         if source is not None:
@@ -186,6 +197,29 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
 
 
 PDF_NAME = "book.pdf"  # _build/pdf/book.pdf (make pdf), copied to _build/html/book.pdf
+NUMBERS_NAME = "book-numbers.json"  # the build's numbers of every label, for scripts/make_student.py
+
+
+def write_numbers(app: Sphinx, target: Path) -> None:
+    """Write what the build numbered: labels, their numbers, section numbers and page titles (JSON).
+
+    ``scripts/make_student.py`` reads it to give the standalone notebooks the
+    book's "Table 4.1" and "chapter 4" (the Sphinx environment itself may live
+    in a staging folder that the build removes).
+    """
+    import json
+
+    env = app.env
+    std = env.domaindata["std"]
+    data = {
+        "labels": {k: [v[0], v[1], v[2]] for k, v in std["labels"].items()},
+        "anonlabels": {k: [v[0], v[1]] for k, v in std["anonlabels"].items()},
+        "numbers": {doc: {kind: {i: list(n) for i, n in ids.items()} for kind, ids in kinds.items()}
+                    for doc, kinds in env.toc_fignumbers.items()},
+        "secnumbers": {doc: {a: list(n) for a, n in nums.items()} for doc, nums in env.toc_secnumbers.items()},
+        "titles": {doc: title.astext() for doc, title in env.titles.items()},
+    }
+    target.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False), encoding="utf-8")
 
 
 def publish_downloads(root: Path, out: Path) -> None:
@@ -289,9 +323,9 @@ class BookCitation(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        path = Path(self.env.srcdir) / "CITATION.cff"
+        path = project_root(self.env.srcdir) / "CITATION.cff"
         self.env.note_dependency(str(path))
-        cff = citation_metadata(Path(self.env.srcdir))
+        cff = citation_metadata(project_root(self.env.srcdir))
         para = nodes.paragraph(text=citation_text(cff))
         bib = nodes.literal_block(bibtex_entry(cff), bibtex_entry(cff), language="bibtex")
         ref = cff.get("references", [{}])[0]
@@ -309,7 +343,7 @@ class BookCitation(SphinxDirective):
 
 def _footer(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Version and build date (and links to the citation page and the PDF) in every page's footer."""
-    cff = citation_metadata(Path(app.srcdir))
+    cff = citation_metadata(project_root(app.srcdir))
     pathto = context["pathto"]
     cite = pathto("book/cite") if "book/cite" in app.env.found_docs else ""
     context["theme_extra_footer"] = (
