@@ -212,7 +212,7 @@ def write_numbers(app: Sphinx, target: Path) -> None:
     env = app.env
     std = env.domaindata["std"]
     data = {
-        "labels": {k: [v[0], v[1], v[2]] for k, v in std["labels"].items()},
+        "labels": {k: [v[0], v[1], str(v[2])] for k, v in std["labels"].items()},
         "anonlabels": {k: [v[0], v[1]] for k, v in std["anonlabels"].items()},
         "numbers": {doc: {kind: {i: list(n) for i, n in ids.items()} for kind, ids in kinds.items()}
                     for doc, kinds in env.toc_fignumbers.items()},
