@@ -9,7 +9,7 @@ Usage::
 Offline, with nothing downloaded at build time:
 
 1. Jupyter Book builds the executed chapters once more as a single page
-   (Sphinx ``singlehtml``, warnings as errors) into ``_build/singlehtml``;
+   (Sphinx ``singlehtml``, warnings as errors) into ``_build/pdf-work``;
    chapter, section, table, figure and exercise numbers are those of the HTML
    book (``_toc.yml``), and every cross-reference becomes a link inside that page.
 2. The system Chromium (Debian's ``/usr/bin/chromium``, or ``ESGRISK_CHROMIUM``),
@@ -42,7 +42,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SINGLE = ROOT / "_build" / "singlehtml"
+WORK = ROOT / "_build" / "pdf-work"  # a fresh single-page build each time (no stale environment)
+SINGLE = WORK / "jb" / "_build" / "singlehtml"
+#: What the single-page build reads, linked into a folder of its own (as esgrisk.pipeline does for the
+#: HTML), so that nothing else in the checkout (staged builds, student notebooks) can enter the book.
+SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks", "executed", "results")
 PDF = ROOT / "_build" / "pdf" / "book.pdf"
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path(os.environ.get("ESGRISK_CHROMIUM", "/usr/bin/chromium"))
@@ -89,10 +93,16 @@ details.hide.above-input { display: none !important; }  /* code the HTML hides b
 
 
 def build_singlehtml() -> None:
-    """``jupyter-book build --builder singlehtml`` (warnings as errors) into ``_build/singlehtml``."""
+    """``jupyter-book build --builder singlehtml`` (warnings as errors) into ``_build/pdf-work``."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    src = WORK / "src"
+    src.mkdir(parents=True)
+    for name in SOURCES:
+        (src / name).symlink_to((ROOT / name).resolve(), target_is_directory=(ROOT / name).is_dir())
     jb = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jb), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    command = [str(jb), "build", str(src), "--path-output", str(WORK / "jb"), "--builder", "singlehtml",
+               "-W", "-n", "--keep-going"]
+    done = subprocess.run(command, cwd=src, capture_output=True, text=True)
     if done.returncode != 0:
         log = ROOT / "_build" / "singlehtml.log"
         log.write_text(done.stdout + done.stderr, encoding="utf-8")
