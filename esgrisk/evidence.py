@@ -1,16 +1,37 @@
-"""Plain-language verdicts on the paper's hypotheses, from the book's estimates.
+"""Plain-language verdicts on the paper's hypotheses: on the design, and on one panel.
 
-The conclusions chapter grades each hypothesis on the panel it was run on.
-The rules are deliberately simple and stated in the chapter: an arrow whose
-instrument is weak (first-stage F below ``WEAK_F``) is not established
-whatever its p-value; otherwise a significant estimate (``p < ALPHA``) is
-reported with its sign against the hypothesised negative sign.
+The conclusions chapter grades each hypothesis first on the paper's
+*design* (12 firms x 6 years, many simulated draws, :func:`design_verdict`):
+can the estimator the paper relies on detect the effect (power) and do its
+intervals cover the truth (coverage)? The panel the chapter runs on is one
+draw, graded by :func:`arrow_verdict` and placed in the design's
+distribution (``draw_percentile``). The rules are deliberately simple and
+stated in the chapter: an arrow whose instrument is weak (cluster-robust
+first-stage F below ``WEAK_F``) is not established on that panel whatever
+its p-value; otherwise a significant estimate (``p < ALPHA``) is reported
+with its sign against the hypothesised negative sign.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+
 ALPHA = 0.05   # significance level of the verdicts
 WEAK_F = 10.0  # rule-of-thumb first-stage F below which an instrument counts as weak (Stock and Yogo)
+MIN_POWER = 0.80     # a design that detects the effect less often than this is called underpowered
+MIN_COVERAGE = 0.90  # nominal 95 % intervals covering less often than this are called unreliable
+#: the estimator that grades each hypothesis on the design: (equation, estimator) of montecarlo's summary
+GRADING = {"H1": ("risk_to_esg", "fe_iv"), "H2": ("esg_to_risk", "iv_loo"), "H3": ("esg_to_risk", "system_3sls")}
+#: the statistic of this panel placed in the design's distribution, per hypothesis (key of the draws)
+DRAW_STATISTIC = {"H1": ("fe_iv:f_cluster", "cluster-robust first-stage F"),
+                  "H2": ("iv_loo:f_cluster", "cluster-robust first-stage F"),
+                  "H3": ("system_3sls:esg_to_risk:estimate", "3SLS estimate of ESG -> risk")}
+EVIDENCE_COLUMNS = ("hypothesis", "paper_estimate", "book_estimate", "design_power", "design_power_mc_se",
+                    "design_coverage", "design_coverage_mc_se", "design_reps", "draw_statistic", "draw_value",
+                    "draw_percentile", "design_verdict", "draw_verdict", "verdict")
 
 
 def arrow_verdict(coef: float, pvalue: float, first_f: float,
@@ -41,3 +62,91 @@ def loop_stability_sentence(share_unstable: float, alpha: float = ALPHA) -> str:
                 "amplifies shocks")
     return (f"The feedback loop is stable in {100 * (1 - share_unstable):.0f} % of parametric draws "
             "of the two system coefficients")
+
+
+def design_verdict(power: float, coverage: float, min_power: float = MIN_POWER,
+                   min_coverage: float = MIN_COVERAGE) -> str:
+    """What the design can show for one hypothesis, from its power and coverage over many draws."""
+    if not coverage >= min_coverage:
+        return "the design's intervals under-cover: significance would overstate the evidence"
+    if not power >= min_power:
+        return "the design is underpowered: a miss says little"
+    return "the design can detect the effect"
+
+
+def evidence_table(design: pd.DataFrame, draws: Mapping[str, object], paper: Mapping[str, float],
+                   book: Mapping[str, float], draw_values: Mapping[str, float],
+                   draw_verdicts: Mapping[str, str],
+                   design_matches_panel: bool | Mapping[str, bool] = True) -> pd.DataFrame:
+    """One row per hypothesis: the paper's number, this panel's, the design's power and coverage, the draw.
+
+    ``design`` is the Monte Carlo summary (``esgrisk.montecarlo.study_batch``
+    rows, library rows included) at one design; ``draws`` its per-draw
+    statistics; ``paper``, ``book``, ``draw_values`` and ``draw_verdicts`` are
+    keyed ``"H1"``.. ``"H3"``. For H3, power is the share of draws in which
+    3SLS detects both arrows. When the design is not the panel's size
+    (``design_matches_panel`` False, for all hypotheses or per hypothesis)
+    the percentile is NaN: the draw does not belong to that distribution.
+    """
+    from esgrisk.montecarlo import draw_percentile, mc_standard_error
+
+    table = design.set_index(["equation", "estimator"])
+    rows = []
+    for h, key in GRADING.items():
+        row = table.loc[key]
+        if h == "H3":
+            both = draws["system_3sls:both_detected"]
+            power = float(sum(both) / len(both))
+            power_se = mc_standard_error(power, len(both))
+        else:
+            power, power_se = float(row["power"]), float(row["power_mc_se"])
+        coverage, coverage_se = float(row["coverage"]), float(row["coverage_mc_se"])
+        stat_key, stat_label = DRAW_STATISTIC[h]
+        value = float(draw_values[h])
+        matches = (design_matches_panel.get(h, False) if isinstance(design_matches_panel, Mapping)
+                   else design_matches_panel)
+        pct = draw_percentile(value, draws[stat_key]) if matches else math.nan
+        dv = design_verdict(power, coverage)
+        rows.append({"hypothesis": h, "paper_estimate": float(paper[h]), "book_estimate": float(book[h]),
+                     "design_power": power, "design_power_mc_se": power_se,
+                     "design_coverage": coverage, "design_coverage_mc_se": coverage_se,
+                     "design_reps": int(row["reps"]), "draw_statistic": stat_label, "draw_value": value,
+                     "draw_percentile": pct, "design_verdict": dv, "draw_verdict": draw_verdicts[h],
+                     "verdict": f"{dv}; this panel: {draw_verdicts[h]}"})
+    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+
+
+def _first_stage_f(fit, endog: str) -> tuple[float, float]:
+    """(cluster-robust, classical) first-stage F of ``fit`` for ``endog``, whichever results API it has."""
+    stage = getattr(fit, "first_stage", None)
+    if isinstance(stage, Mapping) and endog in stage and hasattr(stage[endog], "f_cluster"):
+        return float(stage[endog].f_cluster), float(stage[endog].f_classical)
+    record = getattr(fit, "record", None) or {}
+    row = record.get("first_stage", {}).get(endog) or getattr(fit, "extra", {})["first_stage"][endog]
+    if "f_cluster" in row:
+        return float(row["f_cluster"]), float(row["f_classical"])
+    return float(row["partial_f_cluster"]), float(row["partial_f"])
+
+
+def panel_draw(panel: pd.DataFrame) -> dict[str, object]:
+    """The chapters' own fits of H1-H3 on one panel, and the statistics placed in the design's distribution.
+
+    H1: FE-IV of the ESG equation (``esgrisk.estimate.fit_fe_iv_risk``); H2:
+    ESG -> risk 2SLS with the leave-one-out industry mean
+    (``esgrisk.estimate.fit_iv_esg_to_risk``); H3: the 3SLS system
+    (``esgrisk.system.fit_system_3sls``).
+    Returns the fits, the cluster-robust first-stage F of H1 and H2 (decision
+    2: the F that decides weak-instrument verdicts), the classical F's for
+    display, and the values of :data:`DRAW_STATISTIC`.
+    """
+    from esgrisk import estimate as est
+    from esgrisk import system as sy
+
+    h1 = est.fit_fe_iv_risk(panel)
+    h2 = est.fit_iv_esg_to_risk(panel)
+    system = sy.fit_system_3sls(panel)
+    f1, f1c = _first_stage_f(h1, "risk_events")
+    f2, f2c = _first_stage_f(h2, "esg")
+    return {"h1": h1, "h2": h2, "system": system,
+            "h1_f_cluster": f1, "h1_f_classical": f1c, "h2_f_cluster": f2, "h2_f_classical": f2c,
+            "values": {"H1": f1, "H2": f2, "H3": float(system.gamma)}}

@@ -16,12 +16,13 @@ import pandas as pd
 from esgrisk.paths import PUBLISHED
 
 __all__ = ["table1", "table2", "twosls", "text_claims", "sample", "table1_moments",
-           "compare_table1", "TABLE1_VARIABLES"]
+           "compare_table1", "TABLE1_VARIABLES", "equation", "public_financials"]
 
 TABLE1_VARIABLES = ("risk_events", "esg", "log_assets", "revenue_growth", "cr4", "reg_strength")
 _TEXT = {"printed": str, "p_printed": str, "p_bound": str, "source": str, "label_zh": str,
          "label_en": str, "claim_id": str, "variable": str, "quantity": str, "dependent": str,
-         "regressor": str, "instrument": str, "hypothesis": str, "table_p_printed": str}
+         "regressor": str, "instrument": str, "hypothesis": str, "table_p_printed": str,
+         "element": str, "symbol": str, "subscripts": str}
 
 
 def _read(name: str, index: str) -> pd.DataFrame:
@@ -58,6 +59,24 @@ def sample() -> dict[str, int]:
     out = {str(q): int(v) for q, v in zip(table["quantity"], table["value"], strict=True)}
     out["years"] = out["last_year"] - out["first_year"] + 1
     return out
+
+
+def equation() -> pd.DataFrame:
+    """The printed equation of section 4.2: index = element (model_label, intercept, ...); symbol, subscripts."""
+    return _read("equation.csv", "element")
+
+
+def public_financials() -> pd.DataFrame:
+    """Public revenue, growth and assets of the five named firms (not from the paper), one row per figure.
+
+    Columns as documented in ``data/published/README.md``; ``value`` is a float,
+    ``fiscal_year`` an integer. Every row names its bibliography key in ``source``.
+    """
+    frame = pd.read_csv(PUBLISHED / "public_financials.csv", dtype={
+        "firm": str, "fiscal_year": int, "fiscal_year_end": str, "item": str, "value": float,
+        "currency": str, "unit": str, "basis": str, "source": str, "source_kind": str, "note": str},
+        keep_default_na=False)
+    return frame
 
 
 def table1_moments(panel: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from linearmodels import IV2SLS, PanelOLS, PooledOLS
+from scipy import stats
 
 from esgrisk import montecarlo as mc
 from esgrisk.simulate import PARAMS, simulate_panel
@@ -69,10 +70,10 @@ def test_fe_iv_matches_iv2sls_on_demeaned_data_and_with_firm_dummies(seed):
     g, n = panel["firm"].nunique(), len(panel)
     clusters = pd.factorize(panel["firm"])[0]
     fit = mc.fit_all(batch)["fe_iv"]
-    # 1e-8: IV2SLS on firm-demeaned data; extra_df=1 gives the Monte Carlo's K = 5 + 1
+    # 1e-8: IV2SLS on firm-demeaned data counts the slopes only, the rule's K = 5 (no constant reported)
     d = _demeaned(panel, ["esg", "region_incidents", *REGRESSORS], ["firm"])
     res = IV2SLS(d["esg"], d[CONTROLS], d[["risk_events"]], d[["region_incidents"]]).fit(
-        cov_type="clustered", clusters=clusters, debiased=True, extra_df=1)
+        cov_type="clustered", clusters=clusters, debiased=True)
     _close(fit.params[0], res.params[REGRESSORS])
     _close(fit.std_errors[0], res.std_errors[REGRESSORS])
     # IV2SLS with firm dummies counts the 12 dummies (K = 5 + G); solving with the
@@ -80,7 +81,7 @@ def test_fe_iv_matches_iv2sls_on_demeaned_data_and_with_firm_dummies(seed):
     exog = pd.concat([panel[CONTROLS], pd.get_dummies(panel["firm"], dtype=float)], axis=1)
     dummies = _iv2sls(panel, exog, clusters)
     _close(fit.params[0], dummies.params[REGRESSORS], 1e-6)
-    _close(fit.std_errors[0], dummies.std_errors[REGRESSORS] * np.sqrt((n - 5 - g) / (n - 6)), 1e-6)
+    _close(fit.std_errors[0], dummies.std_errors[REGRESSORS] * np.sqrt((n - 5 - g) / (n - 5)), 1e-6)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -102,10 +103,10 @@ def test_twoway_fe_iv_matches_iv2sls(seed):
     names = ["risk_events", *controls]
     k = len(names)
     fit = mc.fit_all(_batch(panel))["twoway_fe_iv"]
-    # 1e-8: two-way demeaned data, extra_df = T (year effects and constant), as the Monte Carlo counts
+    # 1e-8: two-way demeaned data, extra_df = T - 1 (the year effects), as the rule counts
     d = _demeaned(panel, ["esg", "region_incidents", *names], ["firm", "year"])
     res = IV2SLS(d["esg"], d[controls], d[["risk_events"]], d[["region_incidents"]]).fit(
-        cov_type="clustered", clusters=clusters, debiased=True, extra_df=t)
+        cov_type="clustered", clusters=clusters, debiased=True, extra_df=t - 1)
     _close(fit.params[0], res.params[names])
     _close(fit.std_errors[0], res.std_errors[names])
     # firm and year dummies (K = k + G + T - 1), less well conditioned: 1e-6
@@ -113,7 +114,7 @@ def test_twoway_fe_iv_matches_iv2sls(seed):
                       pd.get_dummies(panel["year"], dtype=float, drop_first=True)], axis=1)
     dummies = _iv2sls(panel, exog, clusters)
     _close(fit.params[0], dummies.params[names], 1e-6)
-    _close(fit.std_errors[0], dummies.std_errors[names] * np.sqrt((n - k - g - t + 1) / (n - k - t)), 1e-6)
+    _close(fit.std_errors[0], dummies.std_errors[names] * np.sqrt((n - k - g - t + 1) / (n - k - t + 1)), 1e-6)
 
 
 def test_batches_give_the_same_answer_as_single_samples():
@@ -127,14 +128,202 @@ def test_batches_give_the_same_answer_as_single_samples():
 
 
 def test_simulate_batch_reproduces_simulate_panel_draws():
-    batch = mc.simulate_batch(2, 12, 6, seed=5)
-    rng = np.random.default_rng(5)
+    from dataclasses import replace
+
     from esgrisk.simulate import simulate_arrays
 
-    first = simulate_arrays(12, 6, rng)
-    second = simulate_arrays(12, 6, rng)
-    _close(batch["esg"][0].ravel(), first["esg"], 0)
-    _close(batch["risk_events"][1].ravel(), second["risk_events"], 0)
+    for mm in (False, True):
+        batch = mc.simulate_batch(2, 12, 6, seed=5, moment_match=mm)
+        rng = np.random.default_rng(5)
+        params = replace(PARAMS, moment_match=mm)
+        first = simulate_arrays(12, 6, rng, params)
+        second = simulate_arrays(12, 6, rng, params)
+        _close(batch["esg"][0].ravel(), first["esg"], 0)
+        _close(batch["risk_events"][1].ravel(), second["risk_events"], 0)
+
+
+def test_replications_are_iid_by_default():
+    """Without moment matching the year-level draws vary across replications as in independent panels."""
+    assert mc.MOMENT_MATCH is False
+    iid = mc.simulate_batch(400, 12, 6, seed=2)
+    matched = mc.simulate_batch(400, 12, 6, seed=2, moment_match=True)
+    # CR4 is a year-level variable: with whitening its 6-year sample mean is the same in every panel
+    assert np.std(matched["cr4"].mean(axis=(1, 2))) < 1e-3
+    sd_iid = np.std(iid["cr4"].mean(axis=(1, 2)))
+    assert sd_iid == pytest.approx(PARAMS.cr4_sd / np.sqrt(6), rel=0.15)
+
+
+def test_moment_matching_leaves_the_estimands_unchanged():
+    """The consistent estimators centre on the same true values with and without whitening."""
+    iid, _ = mc.design_study(1500, seed=4)
+    matched, _ = mc.design_study(1500, seed=4, moment_match=True)
+    for table in (iid, matched):
+        s = table.set_index("estimator")
+        for name in ("fe_iv", "twoway_fe_iv"):
+            assert abs(s.loc[name, "median_bias"]) < 0.01
+        assert abs(s.loc["iv_loo", "median_bias"]) < 0.06
+        assert s.loc["twoway_fe_iv", "true"] == PARAMS.beta and s.loc["iv_loo", "true"] == PARAMS.gamma
+
+
+# --------------------------------------------------------------------------- ESG -> risk, batched
+
+
+def _risk_equation_frames(panel, instrument, year_effects):
+    """Chapter 5's ESG -> risk data, built here independently: firm-demeaned, year dummies if asked."""
+    data = panel.copy()
+    g = data["firm"].nunique()
+    total = data.groupby("year")["esg"].transform("sum")
+    data["z"] = (total - data["esg"]) / (g - 1) if instrument == "loo" else total / g
+    exog = [v for v in ("log_assets", "revenue_growth", "cr4", "reg_strength", "region_incidents")
+            if not (year_effects and v == "cr4")]
+    if year_effects:
+        dummies = pd.get_dummies(data["year"], prefix="yr", dtype=float).iloc[:, 1:]
+        data = pd.concat([data, dummies], axis=1)
+        exog += list(dummies.columns)
+    cols = ["risk_events", "esg", "z", *exog]
+    dm = data[cols] - data[cols].groupby(data["firm"]).transform("mean")
+    return dm, exog, pd.factorize(data["firm"])[0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("instrument,year_effects", [("loo", False), ("inclusive", False), ("loo", True)])
+def test_esg_to_risk_2sls_matches_iv2sls(seed, instrument, year_effects):
+    """2SLS, both first-stage F flavours and the AR set against linearmodels run directly (K rule: no firm effects)."""
+    panel = _panel(seed)
+    design = mc.esg_to_risk_batch(mc.frame_to_batch(panel, ["esg", "risk_events", *mc.RISK_EXOG]),
+                                  instrument, year_effects)
+    dm, exog, clusters = _risk_equation_frames(panel, instrument, year_effects)
+    res = IV2SLS(dm["risk_events"], dm[exog], dm[["esg"]], dm[["z"]]).fit(
+        cov_type="clustered", clusters=clusters, debiased=True)
+    names = ["esg", *[e for e in exog if not e.startswith("yr")]]
+    _close(design.fit.params[0][: len(names)], res.params[names].to_numpy())
+    _close(design.fit.std_errors[0][: len(names)], res.std_errors[names].to_numpy())
+    g = panel["firm"].nunique()
+    if year_effects:
+        # given firm and year effects the leave-one-out mean is -own/(G-1): the first stage fits
+        # exactly, F is numerically infinite and 2SLS is OLS with firm and year effects
+        assert design.f_cluster[0] > 1e8 and design.f_classical[0] > 1e8
+        ols = IV2SLS(dm["risk_events"], dm[["esg", *exog]], None, None).fit(
+            cov_type="clustered", clusters=clusters, debiased=True)
+        _close(design.fit.params[0][: len(names)], ols.params[names].to_numpy(), 1e-6)
+        return
+    first = IV2SLS(dm["esg"], dm[["z", *exog]], None, None)
+    classical = first.fit(cov_type="unadjusted", debiased=True, extra_df=g)
+    clustered = first.fit(cov_type="clustered", clusters=clusters, debiased=True)
+    _close(design.f_classical[0], classical.tstats["z"] ** 2)
+    _close(design.f_cluster[0], clustered.tstats["z"] ** 2)
+    # Anderson-Rubin: the set {b0 : clustered F of z in (y - b0 x) on [z, W] <= F(1, G-1) critical value}
+    crit = stats.f.ppf(0.95, 1, g - 1)
+    for b0 in (-0.72, 0.0, 1.5, float(design.fit.params[0, 0]) + 0.3):
+        ar = IV2SLS(dm["risk_events"] - b0 * dm["esg"], dm[["z", *exog]], None, None).fit(
+            cov_type="clustered", clusters=clusters, debiased=True)
+        a, b, c = design.ar[0]
+        _close(a * b0**2 + b * b0 + c, ar.cov.loc["z", "z"] * (ar.tstats["z"] ** 2 - crit))
+        assert bool(design.ar_covers(b0)[0]) == bool(ar.tstats["z"] ** 2 <= crit)
+
+
+def test_inclusive_mean_with_year_effects_is_refused():
+    batch = mc.simulate_batch(3, seed=1)
+    with pytest.raises(ValueError, match="absorbed"):
+        mc.esg_to_risk_batch(batch, "inclusive", True)
+
+
+@pytest.mark.parametrize("year_effects", [False, True])
+def test_fe_iv_design_first_stage_matches_linearmodels(year_effects):
+    """The FE-IV of the ESG equation: the same fit as fit_all and both F flavours of IV2SLS with dummies."""
+    panel = _panel(SEEDS[0])
+    batch = _batch(panel)
+    design = mc.fe_iv_design(batch, year_effects)
+    key = "twoway_fe_iv" if year_effects else "fe_iv"
+    _close(design.fit.params, mc.fit_all(batch)[key].params)
+    _close(design.fit.std_errors, mc.fit_all(batch)[key].std_errors)
+    controls = [c for c in CONTROLS if not (year_effects and c == "cr4")]
+    data = panel.copy()
+    exog = list(controls)
+    if year_effects:
+        dummies = pd.get_dummies(data["year"], prefix="yr", dtype=float).iloc[:, 1:]
+        data = pd.concat([data, dummies], axis=1)
+        exog += list(dummies.columns)
+    firm_d = pd.get_dummies(data["firm"], dtype=float)
+    clusters = pd.factorize(data["firm"])[0]
+    regs = pd.concat([data[["region_incidents", *exog]], firm_d], axis=1)
+    classical = IV2SLS(data["risk_events"], regs, None, None).fit(cov_type="unadjusted", debiased=True)
+    _close(design.f_classical[0], classical.tstats["region_incidents"] ** 2)
+    cols = ["risk_events", "region_incidents", *exog]
+    dm = data[cols] - data[cols].groupby(data["firm"]).transform("mean")
+    clustered = IV2SLS(dm["risk_events"], dm[["region_incidents", *exog]], None, None).fit(
+        cov_type="clustered", clusters=clusters, debiased=True)
+    _close(design.f_cluster[0], clustered.tstats["region_incidents"] ** 2)
+
+
+def test_twoway_fe_matches_panelols():
+    panel = _panel(SEEDS[2])
+    fit = mc.fit_all(_batch(panel))["twoway_fe"]
+    regs = [r for r in REGRESSORS if r not in mc.YEAR_LEVEL]
+    res = PanelOLS.from_formula("esg ~ 1 + " + " + ".join(regs) + " + EntityEffects + TimeEffects",
+                                panel.set_index(["firm", "year"])).fit(**CLUSTERED)
+    _close(fit.params[0], res.params[regs])
+    # with two-way effects PanelOLS counts the G - 1 firm effects in K; the book's rule does not
+    g, t, n = panel["firm"].nunique(), panel["year"].nunique(), len(panel)
+    k_rule = mc.cluster_k(len(regs), constant=True, n_year_effects=t - 1)
+    k_lm = k_rule + g - 1
+    _close(fit.std_errors[0], res.std_errors[regs] * np.sqrt((n - k_lm) / (n - k_rule)))
+
+
+def test_ar_set_length_and_boundedness():
+    ar = np.array([[1.0, 0.0, -1.0], [1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]])   # [-1, 1], empty, two rays
+    d = mc.IVDesign(None, np.zeros(3), np.zeros(3), ar)
+    np.testing.assert_array_equal(d.ar_bounded(), [True, True, False])
+    np.testing.assert_allclose(d.ar_length(), [2.0, 0.0, np.inf])
+    np.testing.assert_array_equal(d.ar_covers(0.0), [True, False, False])
+
+
+def test_study_rows_and_rates_have_monte_carlo_errors():
+    summary, draws = mc.design_study(300, seed=9)
+    assert set(summary["equation"]) == {"risk_to_esg", "esg_to_risk"}
+    expected = set(mc.ESTIMATORS) | set(mc.ESG_TO_RISK_VARIANTS) | {"poisson_fe", "system_3sls"}
+    assert set(summary["estimator"]) == expected
+    for col in ("coverage", "power", "coverage_normal", "ar_coverage", "ar_unbounded", "f_cluster_above_weak"):
+        se = summary[f"{col}_mc_se"].dropna()
+        p = summary.loc[se.index, col]
+        np.testing.assert_allclose(se, np.sqrt(p * (1 - p) / 300))
+    assert (summary["reps"] == 300).all()
+    assert draws["iv_loo:f_cluster"].shape == (300,)
+    assert mc.draw_percentile(np.median(draws["iv_loo:f_cluster"]), draws["iv_loo:f_cluster"]) == pytest.approx(50)
+
+
+def test_library_3sls_runs_the_chapters_function():
+    """The library arm of the study runs chapter 5's own 3SLS on each replication."""
+    from esgrisk import system as sy
+
+    summary, draws = mc.library_study(3, seed=7)
+    frames = mc.batch_to_frames(mc.simulate_batch(3, 12, 6, 7))
+    sys_fit = sy.fit_system_3sls(frames[1])
+    assert draws["system_3sls:risk_to_esg:estimate"][1] == pytest.approx(sys_fit.beta, abs=1e-12)
+    assert draws["system_3sls:esg_to_risk:estimate"][1] == pytest.approx(sys_fit.gamma, abs=1e-12)
+    assert (summary["reps"] == 3).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_poisson_fe_matches_statsmodels_glm_with_firm_dummies(seed):
+    """Batched conditional Poisson ML against chapter 4's statsmodels fit (GLM, firm dummies, G/(G-1))."""
+    from esgrisk import estimate as est
+
+    panel = _panel(seed)
+    fit = mc.poisson_fe_batch(mc.frame_to_batch(panel, ["risk_events", *mc.POISSON_REGRESSORS]))
+    ref = est.fit_poisson_fe_risk(panel)
+    names = list(mc.POISSON_REGRESSORS)
+    np.testing.assert_allclose(fit.params[0], ref.params[names].to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(fit.std_errors[0], ref.std_errors[names].to_numpy(), rtol=1e-8)
+    s, _ = mc.study_batch(mc.frame_to_batch(panel, ["esg", "region_incidents", *REGRESSORS]))
+    row = s.set_index("estimator").loc["poisson_fe"]
+    assert np.isnan(row["coverage"]) and row["reps"] == 1
+
+
+def test_webb_weights_take_six_values():
+    w = mc.webb_weights(12, 5000, np.random.default_rng(0))
+    assert set(np.round(np.unique(w) ** 2, 12)) == {0.5, 1.0, 1.5}
+    assert abs(w.mean()) < 0.02 and w.var() == pytest.approx(1.0, abs=0.02)
 
 
 def test_rademacher_enumeration_is_complete():
@@ -228,3 +417,101 @@ def test_bootstrap_enumerates_all_sign_patterns_up_to_14_clusters_then_samples()
     assert mc.bootstrap_draws(15) == mc.RANDOM_WEIGHTS
     weights = mc.rademacher_weights(40, mc.bootstrap_draws(40), np.random.default_rng(0))
     assert weights.shape == (40, mc.RANDOM_WEIGHTS) and set(np.unique(weights)) == {-1.0, 1.0}
+
+
+def test_anderson_hsiao_is_consistent_rmse_falls_with_firms_and_coverage_is_near_nominal():
+    dyn = mc.dynamic_study(300, designs=((12, 6), (50, 6), (200, 6)), seed=5)
+    ah = dyn[(dyn["estimator"] == "anderson_hsiao") & (dyn["parameter"] == "rho")].sort_values("n_firms")
+    assert np.all(np.diff(ah["rmse"].to_numpy()) < 0)
+    big = ah.iloc[-1]
+    assert abs(big["median_bias"]) < 0.05
+    assert abs(big["coverage"] - 0.95) < 3 * np.sqrt(0.95 * 0.05 / 300) + 0.01
+    assert {"reps", "mc_se"} <= set(dyn.columns)
+
+
+def test_anderson_hsiao_matches_iv2sls_with_year_dummies():
+    rng = np.random.default_rng(1)
+    batch = mc.simulate_dynamic_batch(1, 12, 6, 0.5, rng)
+    fit = mc.dynamic_estimates(batch)["anderson_hsiao"]
+    esg, risk = batch["esg"][0], batch["risk_events"][0]
+    g, t = esg.shape
+    rows = [{"firm": i, "year": s, "dy": esg[i, s] - esg[i, s - 1], "dy1": esg[i, s - 1] - esg[i, s - 2],
+             "dr": risk[i, s] - risk[i, s - 1], "lag2": esg[i, s - 2]} for i in range(g) for s in range(2, t)]
+    df = pd.DataFrame(rows)
+    years = pd.get_dummies(df["year"], prefix="yr", dtype=float)
+    res = IV2SLS(df["dy"], pd.concat([df[["dr"]], years], axis=1), df[["dy1"]], df[["lag2"]]).fit(
+        cov_type="clustered", clusters=df["firm"].to_numpy(), debiased=True)
+    _close(fit.params[0], res.params[["dy1", "dr"]])
+    _close(fit.std_errors[0], res.std_errors[["dy1", "dr"]])
+
+
+def test_threshold_study_reports_the_fixed_threshold_rate():
+    params, _ = mc.scaled_noise_params(0.23, n_reps=30, seed=3)
+    thr, _ = mc.threshold_study(40, params, designs=((12, 6),), seed=1)
+    rate_fixed = thr.iloc[0]["test at a fixed threshold rejects (model linear)"]
+    assert 0 <= rate_fixed <= thr.iloc[0]["naive test rejects (model linear)"] + 0.2
+
+
+@pytest.mark.parametrize("shift", [0.5, 1.5, 2.5])
+def test_webb_bootstrap_matches_wildboottest_with_the_same_weights(shift):
+    """Webb weights: wildboottest's WCR11 p-value with this module's weight matrix injected."""
+    from wildboottest.wildboottest import WildboottestCL
+
+    panel = _panel(SEEDS[2])
+    batch = _batch(panel)
+    y = mc.within(batch["esg"])
+    x = mc.within(np.stack([batch[v] for v in REGRESSORS], axis=-1))
+    g, t, k = x.shape[1], x.shape[2], x.shape[3]
+    fit = mc.ols_batch(y, x)
+    null = float(fit.params[0, 0] + shift * fit.std_errors[0, 0])   # p-values away from 0 and 1
+    weights = mc.webb_weights(g, 999, np.random.default_rng(3))
+    mine = mc.wild_cluster_pvalue(y, x, j=0, null=null, weights=weights, k_df=k)[0]
+    xf = x.reshape(-1, k)
+    yf = y.reshape(-1) - null * xf[:, 0]
+    boot = WildboottestCL(X=xf, Y=yf, cluster=np.repeat(np.arange(g), t), R=np.eye(k)[0],
+                          B=999, seed=1, parallel=False)
+    boot.get_scores(bootstrap_type="11", impose_null=True)
+    boot.get_weights(weights_type="webb")
+    boot.v, boot.B = weights, weights.shape[1]
+    for step in (boot.get_numer, boot.get_denom, boot.get_tboot, boot.get_vcov, boot.get_tstat, boot.get_pvalue):
+        step()
+    assert 0.0 < mine < 1.0
+    assert mine == pytest.approx(float(boot.pvalue), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_system_3sls_batch_matches_iv3sls(seed):
+    """The batched 3SLS against linearmodels IV3SLS run directly (and chapter 5's function)."""
+    import warnings
+
+    from linearmodels.system import IV3SLS
+
+    from esgrisk import system as sy
+
+    panel = _panel(seed)
+    fit_r, fit_e = mc.system_3sls_batch(_batch(panel))
+    years = pd.get_dummies(panel["year"], prefix="yr", dtype=float).iloc[:, 1:-1]   # years 2..T-1 (with CR4)
+    data = pd.concat([panel, years], axis=1)
+    cols = ["risk_events", "esg", *CONTROLS, "region_incidents", *years.columns]
+    dm = data[cols] - data[cols].groupby(data["firm"]).transform("mean")
+    yrs = list(years.columns)
+    equations = {
+        "risk": {"dependent": dm["risk_events"], "exog": dm[[*CONTROLS, "region_incidents"]],
+                 "endog": dm[["esg"]], "instruments": dm[yrs]},
+        "esg": {"dependent": dm["esg"], "exog": dm[["log_assets", "revenue_growth", "reg_strength", "cr4", *yrs]],
+                "endog": dm[["risk_events"]], "instruments": dm[["region_incidents"]]},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = IV3SLS(equations).fit(method="gls", cov_type="clustered", clusters=pd.factorize(panel["firm"])[0],
+                                    debiased=False, group_debias=True)
+    n = len(panel)
+    k_risk, k_esg = len(equations["risk"]["exog"].columns) + 1, len(equations["esg"]["exog"].columns) + 1
+    _close(fit_r.params[0, 0], res.params["risk_esg"])
+    _close(fit_r.std_errors[0, 0], res.std_errors["risk_esg"] * np.sqrt(n / (n - k_risk)))   # (N-1)/(N-K_i)
+    _close(fit_e.params[0, 0], res.params["esg_risk_events"])
+    _close(fit_e.std_errors[0, 0], res.std_errors["esg_risk_events"] * np.sqrt(n / (n - k_esg)))
+    chapter = sy.fit_system_3sls(panel)
+    _close([fit_e.params[0, 0], fit_r.params[0, 0]], [chapter.beta, chapter.gamma])
+    _close([fit_e.std_errors[0, 0], fit_r.std_errors[0, 0]],
+           [chapter.std_errors["esg.risk_events"], chapter.std_errors["risk_events.esg"]])

@@ -295,10 +295,6 @@ def test_monte_carlo_fe_iv_params_equal_the_core(mc_panel, mc_fits):
     np.testing.assert_allclose(mc_fits["twoway_fe_iv"].params[0], two.params[keep], rtol=1e-8)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "montecarlo.fit_all counts a constant in K of the FE-IV estimators (k + 1 and k' + T); the "
-    "core's rule counts none, since FE-IV reports no constant (K = k and k' + T - 1). Issue 11 "
-    "(mc) changes k_df; remove this marker then."))
 def test_monte_carlo_fe_iv_standard_errors_follow_the_core_k_rule(mc_panel, mc_fits):
     regs = list(mc.ESG_REGRESSORS)
     keep = [r for r in regs if r not in mc.YEAR_LEVEL]
