@@ -1,7 +1,8 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
 #   make book   # venv + pinned packages, data, execute chapters, build HTML (_build/html)
 #   make test   # the same, then the whole test suite
-# Options: FORCE=1 re-executes every chapter; PANEL=my_panel.csv runs the book on your panel;
+# Options: FORCE=1 re-executes every chapter; PANEL=my_panel.csv runs the book on your panel (.csv, .xlsx, .dta,
+#          .parquet; PANEL_ENCODING=gb18030, PANEL_COLUMNS=map.yml, PANEL_ACCEPT=esg_unit_scale: see README);
 #          CHAPTERS="03_descriptive 04_fixed_effects" executes only those; JOBS=N chapters at once (default 2).
 
 SHELL := /bin/bash
@@ -13,10 +14,13 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 FORCE ?=
 PANEL ?=
+PANEL_ENCODING ?=
+PANEL_COLUMNS ?=
+PANEL_ACCEPT ?=
 CHAPTERS ?=
 PYTEST_ARGS ?=
 
-.PHONY: book test venv data notebooks html ipynb bench bench-mc student pdf font pdf-deps diff-results browser-deps clean clean-all
+.PHONY: book test venv data notebooks html ipynb bench bench-mc bench-scale student pdf font pdf-deps diff-results browser-deps clean clean-all
 
 book: html
 
@@ -34,7 +38,10 @@ data: venv
 
 # Papermill parameters for every chapter that declares them, one `-p name "value"` each (values may
 # contain spaces; relative paths are read from the directory make runs in). Add a line per option.
-PIPELINE_PARAMETERS := $(if $(PANEL),-p panel_path "$(PANEL)")
+PIPELINE_PARAMETERS := $(if $(PANEL),-p panel_path "$(PANEL)") \
+  $(if $(PANEL_ENCODING),-p panel_encoding "$(PANEL_ENCODING)") \
+  $(if $(PANEL_COLUMNS),-p panel_columns "$(PANEL_COLUMNS)") \
+  $(if $(PANEL_ACCEPT),-p panel_accept "$(PANEL_ACCEPT)")
 PIPELINE := $(PY) -m esgrisk.pipeline build $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force)
 
 # One transaction: execute the chapters that changed, build the HTML, then publish executed/,
@@ -60,6 +67,10 @@ bench: venv
 
 bench-mc: venv
 	$(PY) scripts/bench_montecarlo.py
+
+# Every panel chapter at 500, 1,000, 2,000 and 5,000 firms x 15 years: seconds, peak memory, growth exponent
+bench-scale: venv
+	$(PY) scripts/bench_scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build executed results student .builds

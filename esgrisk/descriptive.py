@@ -159,20 +159,51 @@ def correlation_matrix(panel: pd.DataFrame, columns: Sequence[str] = TABLE1_VARI
     return data.corr()
 
 
-def firm_order(panel: pd.DataFrame, max_firms: int | None = None, entity: str = "firm") -> list[str]:
-    """The firms drawn in per-firm figures: sorted by name, the first ``max_firms`` of them."""
+def firm_order(panel: pd.DataFrame, max_firms: int | None = None, entity: str = "firm",
+               seed: int | None = None) -> list[str]:
+    """The firms drawn in per-firm figures, sorted by name.
+
+    All of them when there are at most ``max_firms``; otherwise the first
+    ``max_firms`` in alphabetical order, or, with a ``seed``, ``max_firms``
+    drawn at random without replacement (so a panel of thousands of firms is
+    represented by a sample, not by the firms whose names sort first).
+    """
     firms = sorted(panel[entity].astype(str).unique())
-    return firms if max_firms is None else firms[:max_firms]
+    if max_firms is None or len(firms) <= max_firms:
+        return firms
+    if seed is None:
+        return firms[:max_firms]
+    rng = np.random.default_rng(seed)
+    return sorted(rng.choice(np.array(firms, dtype=object), size=max_firms, replace=False).tolist())
+
+
+def _rows_of(panel: pd.DataFrame, firms: Sequence[str], entity: str) -> dict[str, pd.DataFrame]:
+    """The rows of each of ``firms`` (one pass over the panel, not one per firm)."""
+    ids = panel[entity].astype(str)
+    chosen = panel[ids.isin(set(firms))]
+    return dict(tuple(chosen.groupby(ids[chosen.index])))
+
+
+def firms_shown_note(panel: pd.DataFrame, firms: Sequence[str], seed: int | None = None,
+                     entity: str = "firm") -> str:
+    """The caption's sentence saying which firms a per-firm figure shows."""
+    total = int(panel[entity].nunique())
+    if len(firms) >= total:
+        return f"All {total:,} firms are shown."
+    how = f"drawn at random (seed {seed})" if seed is not None else "first in alphabetical order"
+    return (f"{len(firms):,} of the panel's {total:,} firms, {how}, are shown; "
+            f"pooled quantities use all {len(panel):,} firm-years.")
 
 
 def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity: str = "firm",
-                         ncols: int = 4) -> Figure:
+                         ncols: int = 4, seed: int | None = None) -> Figure:
     """One small panel per firm: ESG (left axis) and risk events (right axis) by year.
 
     All panels share the same y scales so levels are comparable across firms.
-    With many firms only the first ``max_firms`` in sorted order are drawn.
+    With more than ``max_firms`` firms only a sample is drawn (:func:`firm_order`).
     """
-    firms = firm_order(panel, max_firms, entity)
+    firms = firm_order(panel, max_firms, entity, seed)
+    by_firm = _rows_of(panel, firms, entity)
     labels, _ = label_firms(firms)
     nrows = int(np.ceil(len(firms) / ncols))
     fig = Figure(figsize=(2.6 * ncols, 1.9 * nrows + 0.5))
@@ -183,7 +214,7 @@ def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity
     risk_lim = (0, panel["risk_events"].max() * 1.1 + 1)
     first_twin = None
     for k, (ax, firm) in enumerate(zip(axes.flat, firms)):
-        rows = panel[panel[entity].astype(str) == firm].sort_values("year")
+        rows = by_firm[firm].sort_values("year")
         ax.plot(rows["year"], rows["esg"], color="tab:green", marker="o", ms=3, label="ESG")
         ax.set_ylim(*esg_lim)
         ax.set_title(labels[firm], fontsize=9)
@@ -232,26 +263,32 @@ def within_slope(panel: pd.DataFrame, x: str = "esg", y: str = "risk_events",
 
 
 def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_events",
-                        max_firms: int | None = 12, entity: str = "firm") -> Figure:
+                        max_firms: int | None = 12, entity: str = "firm", seed: int | None = None) -> Figure:
     """Scatter of ``y`` against ``x`` with each firm's own least-squares line.
 
-    The pooled (between + within) line is drawn dashed for contrast; firm lines
-    show the within-firm association the fixed-effects models use.
+    The pooled (between + within) line, over all firm-years, is drawn dashed for
+    contrast; firm lines show the within-firm association the fixed-effects
+    models use. With more than ``max_firms`` firms, every firm-year is drawn as
+    a light grey background and a sample of firms (:func:`firm_order`) in colour.
     """
-    firms = firm_order(panel, max_firms, entity)
+    firms = firm_order(panel, max_firms, entity, seed)
     fig = Figure(figsize=(6.4, 4.4))
     fig.subplots_adjust(left=0.11, right=0.97, top=0.96, bottom=0.12)
     ax = fig.subplots()
     cmap = matplotlib.colormaps["tab20"]
+    if len(firms) < panel[entity].nunique():
+        ax.scatter(panel[x], panel[y], s=3, color="0.8", alpha=0.5, lw=0, rasterized=True,
+                   label="all firm-years")
+    by_firm = _rows_of(panel, firms, entity)
     for k, firm in enumerate(firms):
-        rows = panel[panel[entity].astype(str) == firm]
+        rows = by_firm[firm]
         color = cmap(k % 20)
         ax.scatter(rows[x], rows[y], s=14, color=color, alpha=0.8)
         if rows[x].nunique() > 1:
             slope, intercept = np.polyfit(rows[x].astype(float), rows[y].astype(float), 1)
             xs = np.linspace(rows[x].min(), rows[x].max(), 2)
             ax.plot(xs, intercept + slope * xs, color=color, lw=1.2)
-    sub = panel[panel[entity].astype(str).isin(firms)]
+    sub = panel
     if sub[x].nunique() > 1:
         slope, intercept = np.polyfit(sub[x].astype(float), sub[y].astype(float), 1)
         xs = np.linspace(sub[x].min(), sub[x].max(), 2)
@@ -280,3 +317,38 @@ def plot_correlation_heatmap(corr: pd.DataFrame, title: str | None = None) -> Fi
     if title:
         ax.set_title(title, fontsize=10)
     return fig
+
+
+def plot_between_within(panel: pd.DataFrame, x: str = "risk_events", y: str = "esg",
+                        entity: str = "firm") -> Figure:
+    """``y`` against ``x``: left as the firm-years are, right as deviations from each firm's mean.
+
+    One colour per firm (the 20 colours of ``tab20``, repeating beyond 20
+    firms). Every firm-year is drawn in one scatter call per side, so the
+    figure costs the same few calls for 12 firms or 5,000 (points are
+    rasterised beyond 2,000 firm-years to keep the image file small).
+    """
+    codes = pd.factorize(panel[entity].astype(str), sort=True)[0]
+    colors = matplotlib.colormaps["tab20"](codes % 20)
+    dx = panel[x] - panel.groupby(entity)[x].transform("mean")
+    dy = panel[y] - panel.groupby(entity)[y].transform("mean")
+    many = len(panel) > 2000
+    size = 4 if many else 14
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
+    axes[0].scatter(panel[x], panel[y], s=size, c=colors, lw=0, rasterized=many)
+    axes[1].scatter(dx, dy, s=size, c=colors, lw=0, rasterized=many)
+    axes[0].set(xlabel=LABELS.get(x, x), ylabel=LABELS.get(y, y), title="pooled firm-years")
+    axes[1].set(xlabel=f"{LABELS.get(x, x)}, deviation from firm mean",
+                ylabel=f"{LABELS.get(y, y)}, deviation from firm mean", title="within firms")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def colour_note(panel: pd.DataFrame, entity: str = "firm") -> str:
+    """The caption's sentence on colours: one per firm, or repeating when there are more than 20."""
+    n = int(panel[entity].nunique())
+    return "" if n <= 20 else (f"With {n:,} firms the 20 colours repeat, so a colour no longer "
+                               "identifies one firm.")

@@ -653,8 +653,9 @@ def check_panel(parameters: Mapping[str, Any]) -> Panel:
     path = paths.resolve(parameters["panel_path"])
     options = {}
     accepted = inspect.signature(load_panel).parameters
-    for parameter, option in (("panel_encoding", "encoding"), ("panel_columns", "columns")):
-        if parameters.get(parameter) not in (None, "") and option in accepted:
+    for parameter, option in (("panel_encoding", "encoding"), ("panel_columns", "columns"),
+                              ("panel_accept", "accept")):
+        if parameters.get(parameter) not in (None, "", []) and option in accepted:
             options[option] = parameters[parameter]
     try:
         panel = load_panel(path, **options)

@@ -398,3 +398,11 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def seed_or_default(seed: int | None) -> int:
+    """The seed a chapter uses: its ``seed`` parameter, or :data:`DEFAULT_SEED` when None.
+
+    Chapters declare ``seed = None`` so that the default is typed once, here.
+    """
+    return DEFAULT_SEED if seed is None else int(seed)

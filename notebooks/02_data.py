@@ -36,22 +36,26 @@
 # ```
 
 # %% tags=["parameters"]
-panel_path = "data/simulated/panel.csv"
+panel_path = "data/simulated/panel.csv"  # .csv, .xlsx, .dta or .parquet following the panel contract
+panel_encoding = None  # CSV only: a Python codec such as "gb18030"; None = UTF-8
+panel_columns = None  # {"your column": "contract column"}, or a YAML / JSON file holding that mapping
 results_dir = "results"
-seed = 20250601
+seed = None  # None = esgrisk.simulate.DEFAULT_SEED
+panel_accept = []  # plausibility rules waived on purpose, e.g. ["esg_unit_scale"] (esgrisk.panel.PLAUSIBILITY)
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
+from esgrisk.simulate import seed_or_default
 
-panel = load_panel(panel_path)
+panel = load_panel(panel_path, encoding=panel_encoding, columns=panel_columns, accept=panel_accept)
+seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from esgrisk import published, report, simulate
+from esgrisk import descriptive, published, report, simulate
 from esgrisk.figures import save_figure
 from esgrisk.panel import codebook
 from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir
@@ -358,23 +362,10 @@ put("bw_reading", f"On this panel a regression that ignores firm effects therefo
                   f"{relation(bw.attrs['corr_pooled'])}, a regression within firms "
                   f"{relation(bw.attrs['corr_within'])}.")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
-cmap = plt.get_cmap("tab20")
-for k, (_firm, g) in enumerate(panel.groupby("firm", sort=True)):
-    color = cmap(k % 20)
-    axes[0].scatter(g["risk_events"], g["esg"], s=14, color=color)
-    x = g["risk_events"] - g["risk_events"].mean()
-    y = g["esg"] - g["esg"].mean()
-    axes[1].scatter(x, y, s=14, color=color)
-axes[0].set(xlabel="risk events", ylabel="ESG score", title="pooled firm-years")
-axes[1].set(xlabel="risk events, deviation from firm mean", ylabel="ESG, deviation from firm mean",
-            title="within firms")
-for ax in axes:
-    ax.grid(alpha=0.3)
-fig.tight_layout()
-glue("fig_between_within", fig, display=False)
-save_figure(fig, out_dir, "fig-between-within")
-plt.close(fig)
+fig = descriptive.plot_between_within(panel)
+put("bw_colour_note", descriptive.colour_note(panel))
+glue("fig_between_within", descriptive.figure_image(fig), display=False)
+saved = save_figure(fig, out_dir, "fig-between-within")  # (not the last value: it would print a path)
 
 # %% [markdown]
 # ```{glue:figure} fig_between_within
@@ -383,6 +374,7 @@ plt.close(fig)
 # ESG score against security-risk events in the loaded panel, one colour per
 # firm. Left: all firm-years as they are. Right: both variables as deviations
 # from each firm's own mean, the variation a firm fixed-effects model uses.
+# {glue:text}`bw_colour_note`
 # ```
 #
 # {glue:text}`regenerated_text`
@@ -406,12 +398,15 @@ put("regenerated_text", regenerated_text)
 # ## Codebook
 #
 # {numref}`tbl-codebook` is the panel contract as the loader enforces it: it
-# is rendered from `esgrisk.panel.CODEBOOK`, the same structure
-# `load_panel` checks against and quotes in its error messages. Besides the
-# per-column rules, a panel must have unique (firm, year) pairs, no missing
-# values in these columns, at least two firms and at least two years; the file
-# must be comma-separated UTF-8 (a byte-order mark is fine, and firm names may
-# be in any script). Extra columns are kept and ignored.
+# is rendered from `esgrisk.panel.CODEBOOK`, the same structure from which
+# `load_panel` builds its validation schema (one pandera schema) and quotes
+# in its error messages. Besides the per-column rules, a panel must have
+# unique (firm, year) pairs, no missing values in these columns, one spelling
+# per firm and region (`F02 ` with a trailing space, or the full-width `Ｆ02`,
+# is not silently a second firm), each column once in the header, at least two
+# firms and at least two years, and plausible scales (ESG on 0-100, not 0-1;
+# growth as a fraction, not percent; log assets as logs). Extra columns are
+# kept and ignored.
 
 # %%
 cb = codebook()
@@ -419,49 +414,139 @@ cb["column"] = cb["column"].map(lambda c: f"`{c}`")
 show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_dir)
 
 # %% [markdown]
+# Before any model is fitted, every estimation chapter also checks the
+# *design* the panel makes (`esgrisk.preflight`): enough firms for clustered
+# inference, no constant column, no exact linear relation among the
+# regressors, an instrument that still varies after the firm effects. What it
+# finds on the loaded panel, including what the fixed effects absorb:
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from esgrisk.preflight import check_design
+
+Markdown(check_design(panel).markdown())
+
+# %% [markdown]
 # (use-your-own-data)=
 # ## Use your own data
 #
-# Every estimation chapter reads one CSV file through
-# `esgrisk.panel.load_panel`, so real data replace the simulation as follows.
+# Every chapter reads its panel through `esgrisk.panel.load_panel`, so real
+# data replace the simulation without editing any chapter. Panels exported
+# from CSMAR or Wind usually arrive as Excel or Stata files, or as CSV files
+# in the GB18030 encoding, with Chinese column headers. The loader reads
+# `.csv` (UTF-8 unless `encoding` names another codec), `.xlsx` (the first
+# sheet, or `sheet=`), `.dta` and `.parquet` files, chosen by the extension
+# and checked against the file's content, and `columns` maps your column
+# names to the contract's.
 #
-# 1. **Prepare the CSV.** One row per firm-year, comma-separated, UTF-8, a
-#    header row with the contract columns of {numref}`tbl-codebook` (any
-#    order; extra columns allowed). Write `risk_events` as whole numbers,
+# The cell below does what a researcher would: it writes the book's default
+# panel (`data/simulated/panel.csv`, whatever panel this run uses) as an Excel
+# file with Chinese headers, and a column map as a YAML file (both in a
+# temporary folder), then loads it.
+
+# %% tags=["hide-input"]
+import tempfile
+from pathlib import Path
+
+from esgrisk.panel import PanelError, read_column_map
+
+chinese_headers = {"firm": "企业", "year": "年份", "region": "地区", "esg": "ESG评分",
+                   "risk_events": "安全风险事件数", "log_assets": "总资产对数", "revenue_growth": "营业收入增长率",
+                   "cr4": "行业集中度CR4", "reg_strength": "监管强度", "region_incidents": "地区安全事件数"}
+example_dir = Path(tempfile.mkdtemp(prefix="esgrisk_example_"))
+default_panel = load_panel(SIMULATED_PANEL)
+excel_file = example_dir / "面板数据.xlsx"
+default_panel.rename(columns=chinese_headers).to_excel(excel_file, index=False, sheet_name="数据")
+map_file = example_dir / "columns.yml"
+map_file.write_text("".join(f"{cn}: {en}\n" for en, cn in chinese_headers.items()), encoding="utf-8")
+from_excel = load_panel(excel_file, columns=map_file)
+same = from_excel.equals(default_panel)
+put("example_same", "identical to" if same else "different from")
+put("example_rows", len(from_excel))
+gb_file = example_dir / "panel_gb18030.csv"
+default_panel.rename(columns=chinese_headers).to_csv(gb_file, index=False, encoding="gb18030")
+try:
+    load_panel(gb_file, columns=read_column_map(map_file))
+    gb_message = "(no error)"
+except PanelError as exc:
+    gb_message = str(exc).replace(str(example_dir), "<folder>")
+put("example_gb_rows", len(load_panel(gb_file, encoding="gb18030", columns=map_file)))
+map_head = "\n".join(map_file.read_text(encoding="utf-8").splitlines()[:3])
+
+# %% [markdown]
+# Read back through the map, the Excel file gives {glue:text}`example_rows`
+# firm-years, {glue:text}`example_same` the default panel read from its CSV. The
+# same table saved as GB18030 CSV is rejected when read as UTF-8, with the
+# line and the fix:
+
+# %% tags=["remove-input"]
+Markdown(f"```text\n{gb_message}\n```")
+
+# %% [markdown]
+# And with `encoding="gb18030"` it loads ({glue:text}`example_gb_rows`
+# firm-years). The map file holds one line per column, `your name: contract
+# name`; its first lines are:
+
+# %% tags=["remove-input"]
+Markdown(f"```yaml\n{map_head}\n```")
+
+# %% [markdown]
+# The steps, for your panel:
+#
+# 1. **Prepare the file.** One row per firm-year and the contract columns of
+#    {numref}`tbl-codebook` under any names (map them), in any order; extra
+#    columns are allowed. Write `risk_events` as whole numbers,
 #    `revenue_growth` as a fraction, `cr4` as a share in [0, 1], ESG and
 #    regulation on the scales of the codebook. Keep identifiers as text (a
-#    firm called `007` stays `007`).
-# 2. **Check it.** From the project root:
+#    firm called `007` stays `007`; a stock code stored as a number in Excel
+#    is read without a trailing `.0`).
+# 2. **Check it** (from any folder; relative paths are read from the folder
+#    you run in):
 #
 #    ```bash
-#    .venv/bin/python -c "from esgrisk.panel import load_panel; load_panel('my.csv')"
+#    .venv/bin/python -m esgrisk.preflight my.xlsx --columns map.yml
+#    .venv/bin/python -m esgrisk.preflight my.csv --encoding gb18030 --columns map.yml
 #    ```
 #
-#    Silence means the file passes. Otherwise the `PanelError` names the file,
-#    the column, the first offending CSV lines (line 1 is the header) and the
-#    rule, for example a negative count or a duplicated firm-year. The loader
-#    never repairs a file; fix the CSV and run the check again.
-# 3. **Run one chapter** on it with papermill (relative paths are read from
-#    the project root):
+#    This runs the loader and the design checks of `esgrisk.preflight` that
+#    every model chapter runs before fitting anything: enough firms for
+#    clustered inference, no constant column, no exact linear relation among
+#    the regressors (named as a formula such as `cr4 = 0.1 x reg_strength`),
+#    an instrument that still varies after the firm effects, and what the
+#    effects absorb. A failure names the file, the column, the first offending
+#    lines or rows and the rule; the loader never repairs a file. A rule about
+#    a plausible scale can be waived on purpose with `--accept esg_unit_scale`
+#    (the keys are in `esgrisk.panel.PLAUSIBILITY`).
+# 3. **Build the whole book** on it:
+#
+#    ```bash
+#    make book PANEL=my.xlsx PANEL_COLUMNS=map.yml
+#    make book PANEL=my.csv PANEL_ENCODING=gb18030 PANEL_COLUMNS=map.yml
+#    ```
+#
+#    The build runs the check once and stops with one message if it fails.
+#    `PANEL_ACCEPT=esg_unit_scale` passes a waiver.
+# 4. **Or run one chapter** with papermill: every panel chapter takes the
+#    parameters `panel_path`, `panel_encoding`, `panel_columns` (a YAML or
+#    JSON file, or a mapping given with papermill's `-y`), `panel_accept`,
+#    `results_dir` and `seed` (`None` means `esgrisk.simulate.DEFAULT_SEED`):
 #
 #    ```bash
 #    .venv/bin/jupytext --set-kernel python3 --to ipynb -o /tmp/04.ipynb notebooks/04_fixed_effects.py
 #    .venv/bin/papermill --cwd . /tmp/04.ipynb /tmp/04_out.ipynb \
-#        -p panel_path my.csv -p results_dir my_results
+#        -p panel_path my.xlsx -p panel_columns map.yml -p results_dir my_results
 #    ```
 #
 #    The `--set-kernel` option matters: the committed sources carry no kernel
-#    metadata, and papermill needs it to inject parameters. Every estimation
-#    chapter accepts `panel_path`, `results_dir` and `seed`.
-# 4. **Or build the whole book** on it:
-#
-#    ```bash
-#    make book PANEL=my.csv
-#    ```
+#    metadata, and papermill needs it to inject parameters.
 #
 # The comparisons with the simulation's true effects that some chapters show
 # then stop being meaningful (real data have no known truth); the comparisons
-# with the paper's printed numbers remain.
+# with the paper's printed numbers remain. On a panel of thousands of firms
+# the per-firm figures of {doc}`03_descriptive` show a random sample of firms
+# and say so, and the Monte Carlo of {doc}`08_monte_carlo` keeps the paper's
+# design unless asked for the panel's size.
 
 # %% [markdown]
 # ```{include} ../book/teaching/02_data.exercises.md

@@ -35,14 +35,19 @@
 # ```
 
 # %% tags=["parameters"]
-panel_path = "data/simulated/panel.csv"
+panel_path = "data/simulated/panel.csv"  # .csv, .xlsx, .dta or .parquet following the panel contract
+panel_encoding = None  # CSV only: a Python codec such as "gb18030"; None = UTF-8
+panel_columns = None  # {"your column": "contract column"}, or a YAML / JSON file holding that mapping
 results_dir = "results"
-seed = 20250601
+seed = None  # None = esgrisk.simulate.DEFAULT_SEED
+panel_accept = []  # plausibility rules waived on purpose, e.g. ["esg_unit_scale"] (esgrisk.panel.PLAUSIBILITY)
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
+from esgrisk.simulate import seed_or_default
 
-panel = load_panel(panel_path)
+panel = load_panel(panel_path, encoding=panel_encoding, columns=panel_columns, accept=panel_accept)
+seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -204,21 +209,21 @@ glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 # ## Firm by firm
 
 # %% tags=["hide-input"]
-max_firms = 12
-fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms)
+max_firms = 12  # per-firm figures show at most this many firms: all of them, or a random sample (seed)
+shown_firms = ds.firm_order(panel, max_firms, seed=seed)
+fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms, seed=seed)
 glue("fig_desc_trajectories", to_image(fig_traj), display=False)
 save_figure(fig_traj, out_dir, "fig-desc-trajectories")
-glue("n_shown", min(max_firms, n_firms), display=False)
-glue("traj_names_note", label_firms(ds.firm_order(panel, max_firms))[1], display=False)
+glue("firms_shown_note", ds.firms_shown_note(panel, shown_firms, seed=seed), display=False)
+glue("traj_names_note", label_firms(shown_firms)[1], display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig_desc_trajectories
 # :name: fig-desc-trajectories
 #
 # ESG score (green, left axis) and security-risk events (red, dashed, right
-# axis) of each firm by year; all panels share the same scales. The first
-# {glue:text}`n_shown` firms of {glue:text}`n_firms` in alphabetical order are
-# shown. {glue:text}`traj_names_note`
+# axis) of each firm by year; all panels share the same scales.
+# {glue:text}`firms_shown_note` {glue:text}`traj_names_note`
 # ```
 #
 # The small multiples show the level differences between firms (the between
@@ -227,7 +232,7 @@ glue("traj_names_note", label_firms(ds.firm_order(panel, max_firms))[1], display
 # later chapters work with.
 
 # %% tags=["hide-input"]
-fig_scatter = ds.plot_scatter_within(panel, max_firms=max_firms)
+fig_scatter = ds.plot_scatter_within(panel, max_firms=max_firms, seed=seed)
 glue("fig_desc_scatter", to_image(fig_scatter), display=False)
 save_figure(fig_scatter, out_dir, "fig-desc-scatter")
 glue("within_slope", ds.within_slope(panel), display=False)
@@ -241,6 +246,8 @@ glue("pooled_slope", pooled_slope, display=False)
 #
 # Risk events against ESG score, one colour per firm, with each firm's own
 # least-squares line (solid) and the pooled line over all firm-years (dashed).
+# {glue:text}`firms_shown_note` With a sample, every firm-year is drawn in
+# light grey behind it.
 # ```
 #
 # The pooled line has a slope of {glue:text}`pooled_slope:.2f` events per ESG

@@ -36,14 +36,21 @@
 # ```
 
 # %% tags=["parameters"]
-panel_path = "data/simulated/panel.csv"
+panel_path = "data/simulated/panel.csv"  # .csv, .xlsx, .dta or .parquet following the panel contract
+panel_encoding = None  # CSV only: a Python codec such as "gb18030"; None = UTF-8
+panel_columns = None  # {"your column": "contract column"}, or a YAML / JSON file holding that mapping
 results_dir = "results"
-seed = 20250601
+seed = None  # None = esgrisk.simulate.DEFAULT_SEED
+panel_accept = []  # plausibility rules waived on purpose, e.g. ["esg_unit_scale"] (esgrisk.panel.PLAUSIBILITY)
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
+from esgrisk.preflight import require_design
+from esgrisk.simulate import seed_or_default
 
-panel = load_panel(panel_path)
+panel = load_panel(panel_path, encoding=panel_encoding, columns=panel_columns, accept=panel_accept)
+design = require_design(panel, source=panel_path)  # stops here, naming columns and rule, before any model
+seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt

@@ -47,9 +47,12 @@
 # ```
 
 # %% tags=["parameters"]
-panel_path = "data/simulated/panel.csv"
+panel_path = "data/simulated/panel.csv"  # .csv, .xlsx, .dta or .parquet following the panel contract
+panel_encoding = None  # CSV only: a Python codec such as "gb18030"; None = UTF-8
+panel_columns = None  # {"your column": "contract column"}, or a YAML / JSON file holding that mapping
 results_dir = "results"
-seed = 20250601
+seed = None  # None = esgrisk.simulate.DEFAULT_SEED
+panel_accept = []  # plausibility rules waived on purpose, e.g. ["esg_unit_scale"] (esgrisk.panel.PLAUSIBILITY)
 design_at_panel_size = False
 time_budget_s = 60.0
 n_reps = 2000
@@ -62,8 +65,10 @@ years_grid = [6, 12]
 
 # %% tags=["hide-input"]
 from esgrisk.panel import load_panel
+from esgrisk.simulate import seed_or_default
 
-panel = load_panel(panel_path)
+panel = load_panel(panel_path, encoding=panel_encoding, columns=panel_columns, accept=panel_accept)
+seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
 import numpy as np

@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 results_dir = "results"
-seed = 20250601
+seed = None  # None = esgrisk.simulate.DEFAULT_SEED
 
 # %% tags=["hide-input"]
 import pandas as pd
@@ -31,9 +31,11 @@ from myst_nb import glue
 
 from esgrisk import validation as val
 from esgrisk.paths import output_dir
+from esgrisk.simulate import seed_or_default
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
+seed = seed_or_default(seed)
 
 table = val.validation_table()
 n_checks = len(table)

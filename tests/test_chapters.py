@@ -98,3 +98,70 @@ def test_descriptive_chapter_runs_on_a_panel_with_chinese_firm_names(tmp_path):
     out = (tmp_path / "03_descriptive_out.ipynb").read_text(encoding="utf-8")
     # the shipped CJK font draws the names in the figures: no firm is replaced by a number
     assert "Names the plotting font cannot draw" not in out
+
+
+def _bad_panel(tmp_path, case: str) -> Path:
+    """The default panel broken the way a real panel can be (issue cases)."""
+    import pandas as pd
+
+    panel = pd.read_csv(paths.SIMULATED_PANEL, dtype={"firm": str, "region": str})
+    if case == "two_firms":
+        panel = panel[panel["firm"].isin(sorted(panel["firm"].unique())[:2])]
+    elif case == "constant_cr4":
+        panel["cr4"] = 0.6
+    elif case == "collinear":
+        panel["cr4"] = panel["reg_strength"] / 10
+    elif case == "huge":
+        panel["log_assets"] = 1e300
+    path = tmp_path / f"{case}.csv"
+    panel.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("case, error, words", [
+    ("two_firms", "DesignError", ["too few firms for clustered inference", "2 firms"]),
+    ("constant_cr4", "DesignError", ["constant column", "'cr4'"]),
+    ("collinear", "DesignError", ["exact collinearity", "cr4 = 0.1 x reg_strength"]),
+    ("huge", "PanelError", ["'log_assets'", "log_assets_in_levels"]),
+])
+def test_design_problems_stop_at_the_loading_cell_not_in_linearmodels(tmp_path, case, error, words):
+    path = _bad_panel(tmp_path, case)
+    run = _papermill("04_fixed_effects", tmp_path, panel_path=path, results_dir=tmp_path / "r")
+    assert run.returncode != 0
+    assert error in run.stderr and path.name in run.stderr, run.stderr[-3000:]
+    for word in words:
+        assert word in run.stderr, run.stderr[-3000:]
+    for raw in ("LinAlgError", "not positive definite", "full column rank", "Singular matrix"):
+        assert raw not in run.stderr, raw
+    assert not (tmp_path / "r").exists() or not list((tmp_path / "r").glob("*.json")), "a model was fitted"
+
+
+def test_preflight_command_prints_one_message(tmp_path):
+    path = _bad_panel(tmp_path, "collinear")
+    run = subprocess.run([sys.executable, "-m", "esgrisk.preflight", str(path)], cwd=paths.ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and run.stderr.count("cr4 = 0.1 x reg_strength") == 1, run.stderr
+    ok = subprocess.run([sys.executable, "-m", "esgrisk.preflight"], cwd=paths.ROOT, capture_output=True,
+                        text=True, timeout=120)
+    assert ok.returncode == 0 and "12 firms" in ok.stdout, ok.stderr
+
+
+def test_excel_panel_with_chinese_headers_through_a_chapter(tmp_path):
+    """An .xlsx with Chinese headers and a YAML column map, as `make book PANEL=... PANEL_COLUMNS=...` passes them."""
+    import pandas as pd
+
+    names = {"firm": "企业", "year": "年份", "esg": "ESG评分"}
+    panel = pd.read_csv(paths.SIMULATED_PANEL, dtype={"firm": str, "region": str}).rename(columns=names)
+    path = tmp_path / "面板.xlsx"
+    panel.to_excel(path, index=False)
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("".join(f"{v}: {k}\n" for k, v in names.items()), encoding="utf-8")
+    run = _papermill("04_fixed_effects", tmp_path, panel_path=path, panel_columns=mapping,
+                     results_dir=tmp_path / "r")
+    assert run.returncode == 0, run.stderr[-3000:]
+    ours = json.loads((tmp_path / "r" / "fe_entity.json").read_text())
+    book = json.loads((paths.RESULTS / "fe_entity.json").read_text()) if (paths.RESULTS / "fe_entity.json").exists() \
+        else None
+    if book is None:
+        missing("results/fe_entity.json does not exist: run `make book` first")
+    assert ours["params"] == book["params"] and ours["std_errors"] == book["std_errors"]

@@ -102,3 +102,29 @@ def test_figures(panel):
     assert isinstance(fig2, Figure) and len(fig2.axes[0].lines) == panel["firm"].nunique() + 1
     fig3 = ds.plot_correlation_heatmap(ds.correlation_matrix(panel))
     assert isinstance(fig3, Figure) and len(fig3.axes[0].texts) == len(ds.TABLE1_VARIABLES) ** 2
+
+
+def test_per_firm_figures_sample_many_firms_and_say_so():
+    from esgrisk.simulate import simulate_panel
+
+    big = simulate_panel(n_firms=300, years=range(2018, 2021), seed=3)
+    firms = ds.firm_order(big, 12, seed=5)
+    assert len(firms) == 12 and firms == sorted(firms) and firms == ds.firm_order(big, 12, seed=5)
+    assert firms != ds.firm_order(big, 12)  # a random sample, not the first names in sort order
+    note = ds.firms_shown_note(big, firms, seed=5)
+    assert "12 of the panel's 300 firms" in note and "seed 5" in note and "900 firm-years" in note
+    small = simulate_panel(n_firms=4, seed=3)
+    assert ds.firms_shown_note(small, ds.firm_order(small, 12, seed=5)) == "All 4 firms are shown."
+    for fig in (ds.plot_small_multiples(big, max_firms=12, seed=5), ds.plot_scatter_within(big, seed=5),
+                ds.plot_between_within(big)):
+        assert fig.axes
+    assert "colours repeat" in ds.colour_note(big) and ds.colour_note(small) == ""
+
+
+def test_between_within_figure_plots_every_firm_year_once_per_side():
+    from esgrisk.simulate import simulate_panel
+
+    panel = simulate_panel(n_firms=30, seed=4)
+    fig = ds.plot_between_within(panel)
+    counts = [sum(len(c.get_offsets()) for c in ax.collections) for ax in fig.axes]
+    assert counts == [len(panel), len(panel)]

@@ -187,9 +187,19 @@ def test_good_panel_types_and_order(tmp_path):
     assert pd.api.types.is_string_dtype(df["firm"]) and pd.api.types.is_string_dtype(df["region"])
 
 
-def test_relative_path_resolves_against_project_root():
+def test_repository_path_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no data/ here: the repository's default panel is used
     df = load_panel("data/simulated/panel.csv")
     assert len(df) == 72
+
+
+def test_relative_path_resolves_against_the_callers_directory(tmp_path, monkeypatch):
+    """A ./x.csv in the caller's folder wins over a file of the same name in the repository."""
+    (tmp_path / "data" / "simulated").mkdir(parents=True)
+    _write(tmp_path / "data" / "simulated", GOOD_ROWS)
+    monkeypatch.chdir(tmp_path)
+    assert len(load_panel("data/simulated/panel.csv")) == 4
+    assert len(load_panel("./data/simulated/panel.csv")) == 4
 
 
 def test_utf8_bom(tmp_path):
@@ -252,10 +262,10 @@ def test_industry_mean_esg_single_firm_year_is_nan():
 
 
 def test_pandera_schema_agrees_with_the_codebook():
-    """The pandera schema (run after the explicit checks) rejects what the codebook forbids."""
+    """The pandera schema (the loader's only rule set) rejects what the codebook forbids."""
     import pandera.pandas as pa
 
-    from esgrisk.panel import _schema
+    from esgrisk.panel import schema as _schema
 
     good = load_panel("data/simulated/panel.csv")
     _schema().validate(good)
@@ -268,3 +278,183 @@ def test_pandera_schema_agrees_with_the_codebook():
     dup = pd.concat([good, good.iloc[[0]]], ignore_index=True)
     with pytest.raises(pa.errors.SchemaError):
         _schema().validate(dup)
+
+
+# ---------------------------------------------------------------- formats, encodings, column maps
+
+def _frame(rows=GOOD_ROWS, header=HEADER):
+    """The rows as a DataFrame of typed values (what an Excel, Stata or Parquet file holds)."""
+    df = pd.read_csv(__import__("io").StringIO("\n".join([header, *rows])), dtype={"firm": str, "region": str})
+    return df
+
+
+def test_gb18030_csv_fails_with_line_and_hint_then_loads_with_encoding(tmp_path):
+    rows = _set(_set(GOOD_ROWS, 4, "firm", "京东"), 5, "firm", "京东")
+    text = "\n".join([HEADER, *rows]) + "\n"
+    path = _write(tmp_path, [], raw=text.encode("gb18030"))
+    msg = _error(path)
+    _assert_message(msg, path, None, None, "UTF-8", "CSV line 4", "encoding='gb18030'")
+    df = load_panel(path, encoding="gb18030")
+    assert set(df["firm"]) == {"A", "京东"}
+
+
+def test_unknown_encoding_is_named(tmp_path):
+    with pytest.raises(PanelError, match="unknown encoding 'klingon'"):
+        load_panel(_write(tmp_path, GOOD_ROWS), encoding="klingon")
+
+
+def test_excel_with_chinese_headers_and_column_map(tmp_path):
+    df = _frame().rename(columns={"firm": "企业", "esg": "ESG评分"})
+    path = tmp_path / "panel.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="notes", index=False)
+        df.to_excel(writer, sheet_name="数据", index=False)
+    got = load_panel(path, columns={"企业": "firm", "ESG评分": "esg"}, sheet="数据")
+    assert tuple(got.columns) == PANEL_COLUMNS and got["esg"].tolist() == [60.0, 61.0, 70.0, 72.0]
+    assert got["year"].dtype == "int64" and got["firm"].tolist() == ["A", "A", "B", "B"]
+    msg = str(pytest.raises(PanelError, load_panel, path, sheet="Sheet9").value)
+    assert "no sheet 'Sheet9'" in msg and "数据" in msg
+    # the first sheet (notes) lacks the contract columns
+    assert "must be present" in str(pytest.raises(PanelError, load_panel, path).value)
+
+
+def test_excel_errors_name_excel_rows(tmp_path):
+    df = _frame()
+    df.loc[2, "esg"] = 120.0  # Excel row 4 (row 1 is the header)
+    path = tmp_path / "panel.xlsx"
+    df.to_excel(path, index=False)
+    msg = _error(path)
+    assert "column 'esg', Excel row 4" in msg and "[0, 100]" in msg
+
+
+def test_stata_and_parquet_load_like_the_csv(tmp_path):
+    csv_panel = load_panel(_write(tmp_path, GOOD_ROWS))
+    df = _frame()
+    df.to_stata(tmp_path / "panel.dta", write_index=False, version=118)
+    df.to_parquet(tmp_path / "panel.parquet", index=False)
+    for name in ("panel.dta", "panel.parquet"):
+        got = load_panel(tmp_path / name)
+        pd.testing.assert_frame_equal(got, csv_panel, check_dtype=False)
+        assert got["risk_events"].dtype == "int64" and got["esg"].dtype == "float64"
+
+
+def test_numeric_firm_codes_from_excel_are_text_without_decimal(tmp_path):
+    df = _frame()
+    df["firm"] = [600519, 600519, 1, 1]
+    path = tmp_path / "codes.xlsx"
+    df.to_excel(path, index=False)
+    assert load_panel(path)["firm"].tolist() == ["1", "1", "600519", "600519"]
+
+
+@pytest.mark.parametrize("real, named, says", [
+    ("panel.xlsx", "panel.csv", "this is an Excel .xlsx file, not a CSV"),
+    ("panel.parquet", "panel.csv", "this is a Parquet file, not a CSV"),
+    ("panel.csv", "panel.xlsx", "this is a CSV (text) file, not an Excel"),
+    ("panel.dta", "panel.parquet", "this is a Stata .dta file, not a Parquet"),
+])
+def test_extension_and_content_must_agree(tmp_path, real, named, says):
+    df = _frame()
+    src = tmp_path / real
+    {".xlsx": lambda: df.to_excel(src, index=False), ".parquet": lambda: df.to_parquet(src),
+     ".csv": lambda: df.to_csv(src, index=False),
+     ".dta": lambda: df.to_stata(src, write_index=False)}[src.suffix]()
+    path = tmp_path / ("renamed_" + named)
+    path.write_bytes(src.read_bytes())
+    _assert_message(_error(path), path, None, None, says)
+
+
+def test_duplicate_header_is_rejected_not_renamed(tmp_path):
+    path = _write(tmp_path, [r + ",1" for r in GOOD_ROWS], header=HEADER + ",esg")
+    _assert_message(_error(path), path, "esg", None, "appear once", "2 times")
+
+
+def test_column_map_that_collides_with_an_existing_column(tmp_path):
+    path = _write(tmp_path, [r + ",1" for r in GOOD_ROWS], header=HEADER + ",score")
+    msg = str(pytest.raises(PanelError, load_panel, path, columns={"score": "esg"}).value)
+    assert "'esg'" in msg and "appear once" in msg and "score" in msg
+
+
+@pytest.mark.parametrize("suffix", [".yml", ".json"])
+def test_column_map_from_a_file(tmp_path, suffix):
+    path = _write(tmp_path, GOOD_ROWS, header=HEADER.replace("firm", "企业").replace("cr4", "CR4"))
+    mapping = tmp_path / f"map{suffix}"
+    if suffix == ".json":
+        mapping.write_text('{"企业": "firm", "CR4": "cr4"}', encoding="utf-8")
+    else:
+        mapping.write_text("企业: firm\nCR4: cr4\n", encoding="utf-8")
+    assert load_panel(path, columns=str(mapping))["firm"].tolist() == ["A", "A", "B", "B"]
+
+
+def test_column_map_errors(tmp_path):
+    path = _write(tmp_path, GOOD_ROWS)
+    with pytest.raises(PanelError, match="unknown target"):
+        load_panel(path, columns={"firm": "company"})
+    with pytest.raises(PanelError, match="must be in the file"):
+        load_panel(path, columns={"企业": "firm"})
+    msg = str(pytest.raises(PanelError, load_panel, _write(tmp_path, GOOD_ROWS, header=HEADER.replace("firm", "企业"),
+                                                            name="cn.csv")).value)
+    assert "'firm'" in msg and "columns=" in msg
+
+
+# ---------------------------------------------------------------- ids, scales
+
+@pytest.mark.parametrize("spelling", ["A ", " A", "Ａ"])
+def test_ids_differing_by_spaces_or_width_are_rejected(tmp_path, spelling):
+    rows = GOOD_ROWS + ["C,2018,US,70,5,24.0,0.20,0.60,6.0,150", "C,2019,US,72,6,24.2,0.22,0.62,6.1,160"]
+    rows = _set(rows, 3, "firm", spelling)  # line 3 is A's 2019: now a second spelling of A
+    path = _write(tmp_path, rows)
+    msg = _error(path)
+    _assert_message(msg, path, "firm", None, "one spelling per id", repr(spelling), "'A'", "line 2", "line 3")
+
+
+def test_region_spellings_are_checked_too(tmp_path):
+    path = _write(tmp_path, _set(GOOD_ROWS, 5, "region", "US "))
+    _assert_message(_error(path), path, "region", None, "one spelling per id", "'US '")
+
+
+def test_esg_on_a_unit_scale_stops_and_can_be_accepted(tmp_path):
+    rows = GOOD_ROWS
+    for line, v in ((2, "0.60"), (3, "0.61"), (4, "0.70"), (5, "0.72")):
+        rows = _set(rows, line, "esg", v)
+    path = _write(tmp_path, rows)
+    _assert_message(_error(path), path, "esg", None, "0-100", "multiply by 100", "accept=['esg_unit_scale']")
+    assert load_panel(path, accept=["esg_unit_scale"])["esg"].max() == 0.72
+
+
+def test_growth_in_percent_stops_but_one_pdd_year_passes(tmp_path):
+    pdd = _set(GOOD_ROWS, 2, "revenue_growth", "6.52")  # PDD's 2018 growth, as a fraction
+    assert load_panel(_write(tmp_path, pdd))["revenue_growth"].max() == 6.52
+    rows = GOOD_ROWS
+    for line, v in ((2, "10"), (3, "12"), (4, "20"), (5, "22")):
+        rows = _set(rows, line, "revenue_growth", v)
+    path = _write(tmp_path, rows, name="pct.csv")
+    _assert_message(_error(path), path, "revenue_growth", None, "percent", "growth_in_percent")
+    assert len(load_panel(path, accept=["growth_in_percent"])) == 4
+
+
+@pytest.mark.parametrize("column, value, key", [
+    ("log_assets", "1e300", "log_assets_in_levels"), ("log_assets", "2.1e10", "log_assets_in_levels"),
+    ("revenue_growth", "1e300", "magnitude"), ("region_incidents", "1e300", "magnitude"),
+    ("risk_events", "1000000", "risk_count_scale"),
+])
+def test_implausible_magnitudes_stop(tmp_path, column, value, key):
+    path = _write(tmp_path, _set(GOOD_ROWS, 4, column, value))
+    _assert_message(_error(path), path, column, 4, key)
+
+
+def test_unknown_accept_key(tmp_path):
+    with pytest.raises(PanelError, match="unknown key"):
+        load_panel(_write(tmp_path, GOOD_ROWS), accept=["everything"])
+
+
+def test_several_problems_reported_at_once(tmp_path):
+    rows = _set(_set(GOOD_ROWS, 3, "esg", "high"), 5, "cr4", "65")
+    msg = _error(_write(tmp_path, rows))
+    assert "column 'esg', CSV line 3" in msg and "column 'cr4', CSV line 5" in msg
+
+
+def test_blank_lines_do_not_shift_the_reported_line(tmp_path):
+    rows = GOOD_ROWS[:2] + [""] + _set(GOOD_ROWS, 5, "esg", "172")[2:]
+    path = _write(tmp_path, rows)  # header, 2 rows, a blank line 4, then lines 5 and 6
+    _assert_message(_error(path), path, "esg", 6, "[0, 100]", "172")
+    assert len(load_panel(_write(tmp_path, GOOD_ROWS[:2] + [""] + GOOD_ROWS[2:], name="ok.csv"))) == 4
