@@ -65,18 +65,25 @@ def within(values: pd.Series | np.ndarray, groups: Sequence[Any], *,
     x = np.array(values, dtype=float, copy=True)
     codes = [pd.factorize(pd.Series(np.asarray(g)))[0] for g in groups]
     counts = [np.bincount(c) for c in codes]
-    scale = max(float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0, 1.0)
     two_d = x.ndim == 2
-    for _ in range(max_iter):
-        before = x.copy()
+
+    def sweep() -> None:
         for c, n in zip(codes, counts, strict=True):
             if two_d:
                 sums = np.zeros((n.size, x.shape[1]))
                 np.add.at(sums, c, x)
-                x -= (sums / n[:, None])[c]
+                x[...] -= (sums / n[:, None])[c]
             else:
-                x -= (np.bincount(c, weights=x, minlength=n.size) / n)[c]
-        if len(codes) <= 1 or np.max(np.abs(x - before)) <= tol * scale:
+                x[...] -= (np.bincount(c, weights=x, minlength=n.size) / n)[c]
+
+    if len(codes) <= 1:  # one grouping: one exact pass, no convergence check (and no copies)
+        sweep()
+        return x
+    scale = max(float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0, 1.0)
+    for _ in range(max_iter):
+        before = x.copy()
+        sweep()
+        if np.max(np.abs(x - before)) <= tol * scale:
             break
     return x
 
