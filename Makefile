@@ -20,7 +20,7 @@ PANEL_ACCEPT ?=
 CHAPTERS ?=
 PYTEST_ARGS ?=
 
-.PHONY: book test venv data notebooks html ipynb bench bench-mc bench-scale student diff-results browser-deps clean clean-all
+.PHONY: book test venv data notebooks html ipynb bench bench-mc bench-scale student pdf font pdf-deps diff-results browser-deps clean clean-all
 
 book: html
 
@@ -59,7 +59,7 @@ ipynb: venv
 	$(VENV)/bin/jupytext --set-kernel python3 --to ipynb notebooks/[0-9]*.py
 
 # ESGRISK_STRICT=1: a missing build or browser fails the book and browser tests instead of skipping them.
-test: book browser-deps
+test: book browser-deps pdf student
 	ESGRISK_STRICT=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
@@ -78,9 +78,26 @@ clean:
 clean-all: clean
 	rm -rf $(VENV)
 
-# Student notebooks (no outputs, no solutions) in student/, one per chapter of _toc.yml.
-student: venv
+# Student notebooks (no outputs, no solutions) in student/, one per chapter of _toc.yml, and clean
+# executed notebooks in _build/notebooks/; both are copied into the site (student.zip, per chapter).
+student: html
 	$(PY) scripts/make_student.py
+
+# The whole book as one PDF, _build/pdf/book.pdf (and _build/html/book.pdf): a single-page build
+# printed by the system Chromium (offline); checked by tests/test_pdf.py with poppler.
+pdf: html browser-deps pdf-deps
+	$(PY) scripts/make_pdf.py
+
+pdf-deps:
+	@command -v pdfinfo >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils; }
+
+# Re-subset the shipped CJK font (book/_static/fonts) to the Chinese characters the book uses.
+CJK_TTC ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+font: venv
+	@test -f $(CJK_TTC) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk; }
+	$(PY) scripts/subset_cjk_font.py --source $(CJK_TTC)
 
 # Compare two results directories number by number: make diff-results A=published_results B=results [RTOL=1e-6]
 RTOL ?= 1e-6

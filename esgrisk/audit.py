@@ -25,6 +25,7 @@ from scipy import integrate, optimize, stats
 from esgrisk import public_data, published, sensitivity
 from esgrisk.core import within as demean
 from esgrisk.panel import industry_mean_esg
+from esgrisk.spec import ESG_EQUATION
 
 #: verdict labels used in the findings table
 CONSISTENT = "consistent"          # the printed numbers satisfy the relation
@@ -664,7 +665,8 @@ def common_df(table2: pd.DataFrame, dec_t: int = 2, dec_p: int = 3,
 
 #: The paper's sample (section 3.3), read from ``data/published/sample.csv``.
 PAPER_SAMPLE = published.sample()
-REGRESSORS = ("risk_events", "log_assets", "revenue_growth", "cr4", "reg_strength")
+#: The regressors of the paper's ESG equation (Table 2), from the one specification.
+REGRESSORS = ESG_EQUATION.regressors
 
 
 def reference_dfs(firms: int = PAPER_SAMPLE["firms"], years: int = PAPER_SAMPLE["years"],

@@ -303,7 +303,7 @@ def plot_correlation_heatmap(corr: pd.DataFrame, title: str | None = None) -> Fi
     """Heat map of a correlation matrix with the coefficients printed in the cells."""
     labels = [LABELS.get(c, c) for c in corr.columns]
     fig = Figure(figsize=(6.4, 5.2))
-    fig.subplots_adjust(left=0.3, right=0.98, top=0.93, bottom=0.27)
+    fig.subplots_adjust(left=0.3, right=0.88, top=0.93, bottom=0.27)  # room for the colour bar label
     ax = fig.subplots()
     im = ax.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right", fontsize=8)

@@ -4,13 +4,18 @@
 :class:`matplotlib.figure.Figure` (not attached to pyplot, so a notebook shows
 it only where it is glued). Node labels carry the panel-contract variable
 names; arrow labels say which hypothesis an arrow stands for and which
-chapters test it (:data:`ARROW_CHAPTERS`).
+chapters test it (:data:`ARROW_CHAPTERS`). Chapter numbers are not typed: the
+labels name chapters by their labels (``{ch-fixed-effects}``) and
+:func:`chapter_numbers` reads the numbers from ``_toc.yml``, as the book does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
+import yaml
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -26,17 +31,50 @@ NODES: dict[str, tuple[str, float, float, float, float, str, str]] = {
 }
 
 #: Which chapters test each arrow; keys are ``"source->target"``.
+#: ``{ch-...}`` is replaced by that chapter's number (:func:`chapter_numbers`).
 ARROW_CHAPTERS: dict[str, str] = {
-    "risk->esg": "H1: ch. 4, 5, 8; cases ch. 6",
-    "esg->risk": "H2: ch. 5, 8; cases ch. 6",
-    "loop": "H3 (both at once): ch. 5",
-    "z_risk->risk": "first stage: ch. 4, 5",
-    "z_esg->esg": "first stage: ch. 5",
-    "firm->risk": "ch. 4",
-    "firm->esg": "ch. 4",
+    "risk->esg": "H1: ch. {ch-fixed-effects}, {ch-bidirectional}, {ch-monte-carlo}; cases ch. {ch-case-studies}",
+    "esg->risk": "H2: ch. {ch-bidirectional}, {ch-monte-carlo}; cases ch. {ch-case-studies}",
+    "loop": "H3 (both at once): ch. {ch-bidirectional}",
+    "z_risk->risk": "first stage: ch. {ch-fixed-effects}, {ch-bidirectional}",
+    "z_esg->esg": "first stage: ch. {ch-bidirectional}",
+    "firm->risk": "ch. {ch-fixed-effects}",
+    "firm->esg": "ch. {ch-fixed-effects}",
     "controls->risk": "",
-    "controls->esg": "ch. 3, 4",
+    "controls->esg": "ch. {ch-descriptive}, {ch-fixed-effects}",
 }
+_CHAPTER_REF = re.compile(r"\{(ch-[A-Za-z0-9-]+)\}")
+
+
+def chapter_numbers(root: Path | None = None) -> dict[str, int]:
+    """Chapter label (``ch-...``, the target above a chapter's title) -> its number in the book.
+
+    Numbers follow ``_toc.yml`` as Jupyter Book numbers them: the entries of the
+    ``numbered`` parts, counted on across parts.
+    """
+    from esgrisk import paths
+
+    root = root or paths.ROOT
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    numbers, count = {}, 0
+    for part in toc.get("parts", []):
+        if not part.get("numbered"):
+            continue
+        for entry in part.get("chapters", []):
+            count += 1
+            source = root / "notebooks" / f"{Path(entry['file']).name}.py"
+            if source.is_file():
+                found = re.search(r"^# \((ch-[A-Za-z0-9-]+)\)=$", source.read_text(encoding="utf-8"), re.MULTILINE)
+                if found:
+                    numbers[found[1]] = count
+    return numbers
+
+
+def arrow_labels(chapters: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The text next to each arrow: :data:`ARROW_CHAPTERS` (or ``chapters``) with chapter numbers."""
+    numbers = chapter_numbers()
+    labels = {**ARROW_CHAPTERS, **dict(chapters or {})}
+    return {key: _CHAPTER_REF.sub(lambda m: str(numbers.get(m[1], m[1])), text) for key, text in labels.items()}
 
 
 def _box(ax, key: str) -> None:
@@ -80,7 +118,7 @@ def causal_diagram(chapters: Mapping[str, str] | None = None) -> Figure:
     ``chapters`` overrides entries of :data:`ARROW_CHAPTERS` (the text put next
     to each arrow). Returns a new figure; the caller decides where to show it.
     """
-    labels = {**ARROW_CHAPTERS, **dict(chapters or {})}
+    labels = arrow_labels(chapters)
     fig = Figure(figsize=(9.5, 6.0), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(-0.2, 10.2)

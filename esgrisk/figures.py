@@ -11,6 +11,14 @@ The PNG is deterministic: a fixed resolution (:data:`FIGURE_DPI`), a tight
 bounding box, and no ``Software`` entry in the PNG metadata (matplotlib writes
 no date into PNGs), so re-running a chapter on the same data writes the same
 bytes.
+
+Chinese text (a firm name such as 京东) is drawn with the CJK font the book ships
+(``book/_static/fonts``, a subset of Noto Sans CJK SC made by
+``scripts/subset_cjk_font.py``): importing this module registers it with
+matplotlib as the fallback after the default sans-serif font
+(:func:`use_book_fonts`), so figures look the same on machines with and without
+a CJK font. Characters outside the subset still fall back to numbered labels
+(:func:`label_firms`).
 """
 
 from __future__ import annotations
@@ -21,12 +29,34 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import matplotlib
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from esgrisk.paths import resolve
+from esgrisk.paths import ROOT, resolve
 
-__all__ = ["FIGURE_DPI", "can_draw", "label_firms", "save_figure"]
+__all__ = ["BOOK_CJK_FONT", "FIGURE_DPI", "can_draw", "label_firms", "save_figure", "use_book_fonts"]
+
+#: The CJK font shipped with the book (TrueType subset of Noto Sans CJK SC, SIL OFL).
+BOOK_CJK_FONT = ROOT / "book" / "_static" / "fonts" / "NotoSansCJKsc-book.ttf"
+
+
+def use_book_fonts() -> str | None:
+    """Register :data:`BOOK_CJK_FONT` with matplotlib as the fallback family; return its name.
+
+    ``font.family`` becomes ``["sans-serif", <CJK family>]``: Latin text keeps the
+    default font, characters it lacks come from the CJK font. Returns ``None``
+    (and changes nothing) when the font file is not there.
+    """
+    if not BOOK_CJK_FONT.is_file():
+        return None
+    font_manager.fontManager.addfont(str(BOOK_CJK_FONT))
+    name = font_manager.FontProperties(fname=str(BOOK_CJK_FONT)).get_name()
+    families = [f for f in matplotlib.rcParams["font.family"] if f != name]
+    matplotlib.rcParams["font.family"] = [*families, name]
+    can_draw.cache_clear()
+    return name
 
 #: Resolution of the saved PNG files (dots per inch).
 FIGURE_DPI = 150
@@ -87,3 +117,6 @@ def label_firms(firms: Sequence[str]) -> tuple[dict[str, str], str]:
     note = ("Names the plotting font cannot draw are numbered: " + "; ".join(numbered) + "."
             if numbered else "")
     return labels, note
+
+
+use_book_fonts()

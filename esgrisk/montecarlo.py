@@ -32,7 +32,6 @@ paper's design.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,8 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from esgrisk import spec
+from esgrisk.core import cluster_df, cluster_factor, cluster_k, rademacher_weights, webb_weights
+
 #: regressors of the paper's ESG equation (Table 2), endogenous one first
-ESG_REGRESSORS = ("risk_events", "log_assets", "revenue_growth", "cr4", "reg_strength")
+ESG_REGRESSORS = spec.ESG_EQUATION.regressors
 #: the estimators compared in the Monte Carlo, in display order
 ESTIMATORS = ("pooled_ols", "firm_fe", "twoway_fe", "fe_iv", "pooled_2sls", "twoway_fe_iv")
 ESTIMATOR_LABELS = {
@@ -70,17 +72,6 @@ MOMENT_MATCH = False
 LEVEL = 0.05
 
 
-def cluster_k(n_slopes: int, *, constant: bool = False, n_year_effects: int = 0) -> int:
-    """``K`` of the CR1 factor (BOARD decision 1): every estimated coefficient but the firm effects.
-
-    ``n_slopes`` slopes, plus the constant when it is reported (Stata's
-    ``xtreg, fe`` ``_cons``), plus ``n_year_effects`` year dummies (``T - 1``
-    with firm effects). Firm effects are nested in the firm clusters and not
-    counted. Every batched estimator takes its ``k_df`` from here.
-    """
-    return int(n_slopes) + int(bool(constant)) + int(n_year_effects)
-
-
 # ---------------------------------------------------------------------------
 # Batched estimators
 # ---------------------------------------------------------------------------
@@ -105,7 +96,7 @@ class BatchFit:
 
     def reject(self, j: int = 0, null: float = 0.0, level: float = 0.05) -> np.ndarray:
         """Two-sided rejection of ``beta_j = null`` with ``t(G-1)`` critical values."""
-        crit = stats.t.ppf(1 - level / 2, self.n_clusters - 1)
+        crit = stats.t.ppf(1 - level / 2, cluster_df(self.n_clusters))
         return np.abs(self.tstat(j, null)) > crit
 
 
@@ -130,8 +121,7 @@ def _cluster_cov(design: np.ndarray, resid: np.ndarray, bread: np.ndarray, k_df:
     n = g * t
     scores = np.sum(design * resid[..., None], axis=2)          # (R, G, k)
     meat = np.swapaxes(scores, 1, 2) @ scores
-    factor = g / (g - 1) * (n - 1) / (n - k_df)
-    cov = factor * bread @ meat @ bread
+    cov = cluster_factor(n, k_df, g) * bread @ meat @ bread
     return (cov + np.swapaxes(cov, 1, 2)) / 2
 
 
@@ -225,7 +215,7 @@ def _iv_cp(c: np.ndarray, iy: int, ix: Sequence[int], iz: Sequence[int], n_time:
 def _fit_from_scores(beta, bread, scores, g, n_time, k_df) -> BatchFit:
     n = g * n_time
     meat = np.swapaxes(scores, 1, 2) @ scores
-    cov = g / (g - 1) * (n - 1) / (n - k_df) * bread @ meat @ bread
+    cov = cluster_factor(n, k_df, g) * bread @ meat @ bread
     cov = (cov + np.swapaxes(cov, 1, 2)) / 2
     return BatchFit(beta, np.sqrt(_diag(cov)), cov, g, n)
 
@@ -271,7 +261,7 @@ def fit_all(batch: Mapping[str, np.ndarray], regressors: Sequence[str] = ESG_REG
     # decision 1: the PanelOLS-type fits report Stata's constant, the FE-IV fits (as the chapters'
     # records) report none; year effects count T - 1; firm effects are never counted
     k_one = cluster_k(k, constant=True)
-    k_two = cluster_k(len(keep), constant=True, n_year_effects=t - 1)
+    k_two = cluster_k(len(keep), constant=True, n_time_effects=t - 1)
     return {
         "pooled_ols": _ols_cp(raw, iy, [*ix, const], t, k_one),
         "firm_fe": _ols_cp(cf, iy, ix, t, k_one),
@@ -279,7 +269,7 @@ def fit_all(batch: Mapping[str, np.ndarray], regressors: Sequence[str] = ESG_REG
         "fe_iv": _iv_cp(cf, iy, ix, iz, t, cluster_k(k, constant=FE_IV_CONSTANT)),
         "pooled_2sls": _iv_cp(raw, iy, [*ix, const], [*iz, const], t, k_one),
         "twoway_fe_iv": _iv_cp(c2, iy, keep, [inst, *keep[1:]], t,
-                               cluster_k(len(keep), constant=FE_IV_CONSTANT, n_year_effects=t - 1)),
+                               cluster_k(len(keep), constant=FE_IV_CONSTANT, n_time_effects=t - 1)),
     }
 
 
@@ -305,7 +295,7 @@ def fit_all_chunked(batch: Mapping[str, np.ndarray], max_rows: int = 100_000, **
 # ---------------------------------------------------------------------------
 
 #: exogenous regressors of the risk equation (chapter 5: the controls and the regional incidents)
-RISK_EXOG = ("log_assets", "revenue_growth", "cr4", "reg_strength", "region_incidents")
+RISK_EXOG = spec.RISK_EQUATION.exog
 #: the ESG -> risk 2SLS variants: (instrument, year effects)
 ESG_TO_RISK_VARIANTS = {"iv_loo": ("loo", False), "iv_loo_year": ("loo", True),
                         "iv_inclusive": ("inclusive", False)}
@@ -392,19 +382,19 @@ def iv_design(y: np.ndarray, endog: np.ndarray, instrument: np.ndarray, exog: np
     n = g * t
     x = np.concatenate([endog[..., None], exog], axis=-1)
     zz = np.concatenate([instrument[..., None], exog], axis=-1)
-    k = cluster_k(x.shape[-1], constant=constant, n_year_effects=n_year_effects)
+    k = cluster_k(x.shape[-1], constant=constant, n_time_effects=n_year_effects)
     fit = iv_batch(y, x, zz, k_df=k)
     # first stage (endog on Z, W) and reduced form (y on Z, W) together
     beta, bread, resid, scores = _ols_multi(np.stack([y, endog], axis=-1), zz)
-    kf = cluster_k(zz.shape[-1], constant=constant, n_year_effects=n_year_effects)
+    kf = cluster_k(zz.shape[-1], constant=constant, n_time_effects=n_year_effects)
     rss_x = np.sum(resid[..., 1] ** 2, axis=(1, 2))
     df_resid = n - kf - g + int(bool(constant))      # firm dummies replace the constant
     f_classical = beta[:, 0, 1] ** 2 / (rss_x / df_resid * bread[:, 0, 0])
-    factor = g / (g - 1) * (n - 1) / (n - kf)
+    factor = cluster_factor(n, kf, g)
     m = np.einsum("rk,rgkm->rgm", bread[:, 0, :], scores)           # instrument row of (Z'Z)^-1 Z_g'e_g
     q = factor * np.einsum("rga,rgb->rab", m, m)                     # (R, 2, 2): y and x
     f_cluster = beta[:, 0, 1] ** 2 / q[:, 1, 1]
-    crit = stats.f.ppf(1 - level, 1, g - 1)
+    crit = stats.f.ppf(1 - level, 1, cluster_df(g))
     py, px = beta[:, 0, 0], beta[:, 0, 1]
     ar = np.stack([px**2 - crit * q[:, 1, 1], -2 * py * px + 2 * crit * q[:, 0, 1],
                    py**2 - crit * q[:, 0, 0]], axis=1)
@@ -462,34 +452,10 @@ def bootstrap_draws(n_clusters: int) -> int | None:
     return None if 2 ** n_clusters <= MAX_ENUMERATED_WEIGHTS else RANDOM_WEIGHTS
 
 
-def rademacher_weights(n_clusters: int, n_boot: int | None = None,
-                       rng: np.random.Generator | None = None) -> np.ndarray:
-    """Rademacher weights, shape ``(G, B)``.
-
-    With ``n_boot=None`` (or ``n_boot >= 2**G``) all ``2**G`` sign vectors are
-    enumerated, in the order wildboottest uses, so the bootstrap p-value has
-    no simulation noise and is deterministic (4,096 vectors for 12 firms).
-    That does not make the *test* exact: with 12 clusters its size still
-    differs from the nominal level (measured in chapter 8).
-    """
-    if n_boot is None or n_boot >= 2 ** n_clusters:
-        return np.array(list(itertools.product([-1.0, 1.0], repeat=n_clusters))).T
-    if rng is None:
-        raise ValueError("random Rademacher weights need a numpy Generator (rng)")
-    return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, n_boot))
-
-
-#: the six-point distribution of Webb (2014): +-sqrt(1/2), +-1, +-sqrt(3/2), each with probability 1/6
-WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 #: random Webb weight vectors per bootstrap (6**G patterns are too many to enumerate)
 WEBB_DRAWS = 1999
-
-
-def webb_weights(n_clusters: int, n_boot: int = WEBB_DRAWS, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Webb's six-point weights, shape ``(G, B)``, drawn at random (they cannot be enumerated usefully)."""
-    if rng is None:
-        raise ValueError("Webb weights need a numpy Generator (rng)")
-    return rng.choice(WEBB_POINTS, size=(n_clusters, n_boot))
+# the weight generators are esgrisk.core's (rademacher_weights, webb_weights, WEBB_POINTS), imported
+# above and used with these draw counts
 
 
 def wild_cluster_pvalue(y: np.ndarray, x: np.ndarray, j: int = 0, null: float = 0.0,
@@ -509,7 +475,7 @@ def wild_cluster_pvalue(y: np.ndarray, x: np.ndarray, j: int = 0, null: float = 
         weights = rademacher_weights(g)
     n_boot = weights.shape[1]
     n = g * t
-    ssc = g / (g - 1) * (n - 1) / (n - (k if k_df is None else k_df))
+    ssc = cluster_factor(n, k if k_df is None else k_df, g)
     out = np.empty(r)
     for start in range(0, r, chunk):
         sl = slice(start, min(start + chunk, r))
@@ -706,12 +672,12 @@ def inference_study(n_reps: int, params, n_firms: int = 12, n_years: int = 6, se
     designs = {
         "firm FE": (within(batch["esg"]), within(x_all), cluster_k(len(ESG_REGRESSORS), constant=True)),
         "firm and year FE": (within_twoway(batch["esg"]), within_twoway(x_all[..., keep]),
-                             cluster_k(len(keep), constant=True, n_year_effects=n_years - 1)),
+                             cluster_k(len(keep), constant=True, n_time_effects=n_years - 1)),
     }
     weights = {"wild cluster bootstrap (Rademacher)": rademacher_weights(n_firms, n_boot, rng),
                "wild cluster bootstrap (Webb)": webb_weights(n_firms, WEBB_DRAWS, rng)}
     crit_n = stats.norm.ppf(1 - level / 2)
-    crit_t = stats.t.ppf(1 - level / 2, n_firms - 1)
+    crit_t = stats.t.ppf(1 - level / 2, cluster_df(n_firms))
     rows = []
     for model in models:
         y, x, k_df = designs[model]
@@ -766,7 +732,7 @@ def _estimate_row(params: np.ndarray, se: np.ndarray, true: float, n_clusters: i
     b = np.asarray(params, dtype=float)
     s = np.asarray(se, dtype=float)
     err = b - true
-    crit_t = stats.t.ppf(1 - level / 2, n_clusters - 1)
+    crit_t = stats.t.ppf(1 - level / 2, cluster_df(n_clusters))
     crit_n = stats.norm.ppf(1 - level / 2)
     row = {"reps": int(b.size), "true": true, "mean": float(np.mean(b)), "bias": float(np.mean(err)),
            "bias_mc_se": float(np.std(b, ddof=1) / np.sqrt(b.size)) if b.size > 1 else float("nan"),
@@ -830,7 +796,7 @@ def study_batch(batch: Mapping[str, np.ndarray], true: Mapping[str, float] | Non
             draws[f"{name}:f_classical"] = designs[name].f_classical
         rows.append(row)
     fit_r, fit_e = system_3sls_batch(batch)
-    crit = stats.t.ppf(1 - level / 2, n_clusters - 1)
+    crit = stats.t.ppf(1 - level / 2, cluster_df(n_clusters))
     for eq, fit in (("risk_to_esg", fit_e), ("esg_to_risk", fit_r)):
         rows.append({"equation": eq, "estimator": "system_3sls",
                      **_estimate_row(fit.params[:, 0], fit.std_errors[:, 0], true[eq], n_clusters, level)})
@@ -991,7 +957,8 @@ def system_3sls_batch(batch: Mapping[str, np.ndarray]) -> tuple[BatchFit, BatchF
     ainv = np.linalg.inv(a)
     cov = ainv @ (np.swapaxes(moments, 1, 2) @ moments) @ ainv
     adj = np.concatenate([np.full(k, s) for k, s in zip(ks, scale, strict=True)])
-    cov = cov * (g / (g - 1) * (n - 1) / n) * np.outer(adj, adj)
+    # K = 0 in the common factor; each equation's own K enters through ``adj``
+    cov = cov * cluster_factor(n, 0, g) * np.outer(adj, adj)
     cov = (cov + np.swapaxes(cov, 1, 2)) / 2
     se = np.sqrt(_diag(cov))
     fits = []
@@ -1052,7 +1019,7 @@ def library_study(n_reps: int, n_firms: int = 12, n_years: int = 6, seed: int | 
         rows.append({"equation": eq, "estimator": "system_3sls",
                      **_estimate_row(arr[:, 0], arr[:, 1], true, n_firms, level)})
         draws[f"system_3sls:{eq}:estimate"] = arr[:, 0]
-    crit = stats.t.ppf(1 - level / 2, n_firms - 1)
+    crit = stats.t.ppf(1 - level / 2, cluster_df(n_firms))
     draws["system_3sls:both_detected"] = (beta[:, 0] / beta[:, 1] < -crit) & (gamma[:, 0] / gamma[:, 1] < -crit)
     out = pd.DataFrame(rows)
     out.insert(2, "n_firms", n_firms)
@@ -1125,7 +1092,7 @@ def power_curve(effects: Sequence[float], n_reps: int, equation: str = "risk_to_
     for value in effects:
         p = replace(base, **{key: float(value)})
         batch = simulate_batch(n_reps, n_firms, n_years, seed, p)
-        crit = stats.t.ppf(1 - level / 2, n_firms - 1)
+        crit = stats.t.ppf(1 - level / 2, cluster_df(n_firms))
         for name in names:
             if name == "firm_fe":
                 fit, design = fit_all(batch)["firm_fe"], None
@@ -1217,7 +1184,7 @@ def dynamic_estimates(batch: Mapping[str, np.ndarray]) -> dict[str, BatchFit]:
     z_ah = np.stack([esg[..., :-2], dr[..., 1:]], axis=-1)
     n_periods = y_ah.shape[2]
     ah = iv_batch(within_year(y_ah), within_year(x_ah), within_year(z_ah),
-                  k_df=cluster_k(2, n_year_effects=n_periods))
+                  k_df=cluster_k(2, constant=False, n_time_effects=n_periods))
     return {"fe_lagged": fe, "anderson_hsiao": ah}
 
 
@@ -1358,7 +1325,7 @@ def threshold_study(n_reps: int, params, designs: Sequence[tuple[int, int]] = ((
     rows, thresholds = [], {}
     for (g, t), ss in zip(designs, children, strict=True):
         base = simulate_batch(n_reps, g, t, np.random.default_rng(ss), params)
-        crit = stats.t.ppf(1 - level / 2, g - 1)
+        crit = stats.t.ppf(1 - level / 2, cluster_df(g))
         real = threshold_fit(threshold_batch(base, gamma, beta_low, beta_high, params.beta), candidates)
         null = threshold_fit(base, candidates)
         fixed = threshold_fit(base, [gamma], trim=0.0)   # the true threshold, no search

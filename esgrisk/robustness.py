@@ -42,6 +42,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from esgrisk import core, weakiv
+from esgrisk import spec as eqs
+
 __all__ = ["Spec", "Design", "design", "fit", "leave_one_firm_out", "randomization_inference",
            "wild_cluster_bootstrap", "anderson_rubin", "specification_curve", "rademacher",
            "DEFAULT_DRAWS", "EFFECTS", "CSV_COLUMNS"]
@@ -64,14 +67,14 @@ class Spec:
     (heteroskedasticity-robust, HC1, no clustering).
     """
 
-    dependent: str = "esg"
-    regressor: str = "risk_events"
-    controls: tuple[str, ...] = ("log_assets", "revenue_growth", "cr4", "reg_strength")
+    dependent: str = eqs.ESG_EQUATION.dependent
+    regressor: str = eqs.ESG_EQUATION.endogenous[0]
+    controls: tuple[str, ...] = eqs.ESG_EQUATION.exog
     effects: str = "firm"
     instrument: str | None = None
     cluster: str = "firm"
-    entity: str = "firm"
-    time: str = "year"
+    entity: str = eqs.ENTITY
+    time: str = eqs.TIME
 
     def __post_init__(self):
         if self.effects not in EFFECTS:
@@ -104,6 +107,19 @@ class Design:
     def n_clusters(self) -> int:
         return int(self.groups.max()) + 1
 
+    @property
+    def df(self) -> int:
+        """Degrees of freedom of t and F references: G-1 (:func:`esgrisk.core.cluster_df`), or N-K-G for HC1."""
+        return core.cluster_df(self.n_clusters) if self.spec.cluster == "firm" else self.df_resid
+
+    @property
+    def small_sample_factor(self) -> float:
+        """The book's G/(G-1)(N-1)/(N-K) (:func:`esgrisk.core.cluster_factor`), or N/(N-K-G) for HC1."""
+        n = len(self.y)
+        if self.spec.cluster == "firm":
+            return core.cluster_factor(n, self.k_df, self.n_clusters)
+        return n / self.df_resid
+
 
 def _group_matrix(groups: np.ndarray) -> sparse.csr_matrix:
     """Sparse G x N indicator matrix: ``M @ v`` sums ``v`` within each group."""
@@ -111,16 +127,9 @@ def _group_matrix(groups: np.ndarray) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(n), (groups, np.arange(n))), shape=(int(groups.max()) + 1, n))
 
 
-def _demean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Subtract group means (columns of a 2-D array, or a vector)."""
-    m = _group_matrix(groups)
-    counts = np.asarray(m.sum(axis=1)).ravel()
-    means = (m @ values) / (counts[:, None] if values.ndim == 2 else counts)
-    return values - means[groups]
-
-
 def _transform(columns: np.ndarray, groups: np.ndarray, effects: str) -> np.ndarray:
-    return columns if effects == "none" else _demean(columns, groups)
+    """Firm-demeaned ``columns`` (the core's within transformation), unchanged for pooled models."""
+    return columns if effects == "none" else core.within(columns, [groups])
 
 
 def _independent_columns(x: np.ndarray, scale: np.ndarray, tol: float = 1e-9) -> list[int]:
@@ -191,9 +200,13 @@ def design(panel: pd.DataFrame, spec: Spec) -> Design:
     x = x[:, kept]
     n_firm = 0 if spec.effects == "none" else int(groups.max()) + 1
     # K as the book's records count it (esgrisk.core.cluster_k): the firm effects are not counted;
-    # firm-effects OLS reports Stata's _cons (counted), firm-effects 2SLS reports no constant
-    k_df = x.shape[1] + (1 if spec.effects != "none" and spec.instrument is None else 0)
-    return Design(y, x, z, groups, [names[j] for j in kept], k_df, len(y) - x.shape[1] - n_firm, dropped, spec)
+    # pooled models and firm-effects OLS report a constant (Stata's _cons), firm-effects 2SLS none
+    kept_names = [names[j] for j in kept]
+    n_year = sum(name.startswith("year[") for name in kept_names)
+    n_slopes = len(kept_names) - n_year - ("const" in kept_names)
+    k_df = core.cluster_k(n_slopes, constant=spec.effects == "none" or spec.instrument is None,
+                          n_time_effects=n_year)
+    return Design(y, x, z, groups, kept_names, k_df, len(y) - x.shape[1] - n_firm, dropped, spec)
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -212,20 +225,12 @@ def _coefficients(d: Design) -> tuple[np.ndarray, np.ndarray]:
 def _cov(d: Design, resid: np.ndarray, bread: np.ndarray) -> np.ndarray:
     """Sandwich covariance with the book's small-sample rule (or HC1 for ``cluster='robust'``)."""
     inst = d.x if d.z is None else d.z
-    n = len(resid)
     if d.spec.cluster == "firm":
-        g = d.n_clusters
         scores = _group_matrix(d.groups) @ (inst * resid[:, None])
-        factor = g / (g - 1) * (n - 1) / (n - d.k_df)
     else:
         scores = inst * resid[:, None]
-        factor = n / d.df_resid
     meat = scores.T @ scores
-    return factor * bread @ meat @ bread.T
-
-
-def _df(d: Design) -> int:
-    return d.n_clusters - 1 if d.spec.cluster == "firm" else d.df_resid
+    return d.small_sample_factor * bread @ meat @ bread.T
 
 
 def fit(d: Design, level: float = 0.95) -> dict[str, float]:
@@ -233,12 +238,12 @@ def fit(d: Design, level: float = 0.95) -> dict[str, float]:
     beta, bread = _coefficients(d)
     resid = d.y - d.x @ beta
     se = float(np.sqrt(_cov(d, resid, bread)[0, 0]))
-    df = _df(d)
+    df = d.df
     t = float(beta[0] / se)
-    crit = float(stats.t.ppf(0.5 + level / 2, df))
+    ci = core.conf_int(pd.Series([float(beta[0])]), pd.Series([se]), df, level).iloc[0]
     return {"estimate": float(beta[0]), "se": se, "t": t, "df": df,
-            "p_value": float(2 * stats.t.sf(abs(t), df)),
-            "ci_low": float(beta[0] - crit * se), "ci_high": float(beta[0] + crit * se)}
+            "p_value": float(core.t_pvalues(t, df)),
+            "ci_low": float(ci["lower"]), "ci_high": float(ci["upper"])}
 
 
 # ---------------------------------------------------------------------------
@@ -347,8 +352,7 @@ def randomization_inference(panel: pd.DataFrame, spec: Spec, draws: int = DEFAUL
     blocks = scheme.startswith("whole")
     raw = d.x[:, 0] if blocks else panel[spec.regressor].to_numpy(float)
     gm_t = _group_matrix(d.groups).T.tocsr()                          # N x G
-    n, g = len(d.y), d.n_clusters
-    factor = g / (g - 1) * (n - 1) / (n - d.k_df) if spec.cluster == "firm" else n / d.df_resid
+    factor = d.small_sample_factor
     t_draws = np.empty(draws)
     for start in range(0, draws, chunk):
         block = raw[draw(min(chunk, draws - start))]                  # b x N, C order
@@ -374,11 +378,16 @@ def randomization_inference(panel: pd.DataFrame, spec: Spec, draws: int = DEFAUL
 ENUMERATE_UP_TO = 2**12
 
 
+def _enumerated(n_clusters: int, draws: int) -> bool:
+    return 2**n_clusters <= max(draws, ENUMERATE_UP_TO)
+
+
 def rademacher(n_clusters: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Rademacher weights (G x B): all 2^G sign vectors if at most max(draws, 4,096), else ``draws`` random ones."""
-    if 2**n_clusters <= max(draws, ENUMERATE_UP_TO):
-        return np.array(list(itertools.product([-1.0, 1.0], repeat=n_clusters))).T
-    return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, draws))
+    """Rademacher weights (G x B) from :func:`esgrisk.core.rademacher_weights`.
+
+    All 2^G sign vectors if at most max(draws, 4,096), else ``draws`` random ones.
+    """
+    return core.rademacher_weights(n_clusters, None if _enumerated(n_clusters, draws) else draws, rng)
 
 
 class _WCR:
@@ -392,8 +401,7 @@ class _WCR:
         self.a = self.inv[0]
         xgxg = _by_group(d.x, d.x, d.groups)                              # G x k x k
         self.q = np.einsum("k,gkl,lm->gm", self.a, xgxg, self.inv)        # G x k: a' X_g'X_g (X'X)^-1
-        n, g = len(d.y), d.n_clusters
-        self.ssc = g / (g - 1) * (n - 1) / (n - d.k_df)
+        self.ssc = d.small_sample_factor
         self.x0 = d.x[:, 1:]
         # y0 - x0 b0 with b0 the restricted OLS fit, as a projection computed once
         self.p0 = np.linalg.pinv(self.x0.T @ self.x0) @ self.x0.T if self.x0.shape[1] else None
@@ -436,7 +444,7 @@ def wild_cluster_bootstrap(panel: pd.DataFrame, spec: Spec, draws: int = DEFAULT
     wcr = _WCR(d, weights)
     p = wcr.pvalue(null, _t_at(d, null))
     out = {"estimate": full["estimate"], "p_value": p, "draws": int(weights.shape[1]),
-           "enumerated": bool(2**d.n_clusters <= max(draws, ENUMERATE_UP_TO)), "ci_low": math.nan, "ci_high": math.nan}
+           "enumerated": _enumerated(d.n_clusters, draws), "ci_low": math.nan, "ci_high": math.nan}
     if ci:
         alpha = 1 - level
 
@@ -488,26 +496,13 @@ def anderson_rubin(panel: pd.DataFrame, spec: Spec, level: float = 0.95, null: f
         raise ValueError("anderson_rubin needs an IV spec (instrument set)")
     d = design(panel, spec)
     full = fit(d)
-    zmat = d.z
-    inv = np.linalg.inv(zmat.T @ zmat)
-    coef_y = inv @ (zmat.T @ d.y)
-    coef_x = inv @ (zmat.T @ d.x[:, 0])
-    ey, ex = d.y - zmat @ coef_y, d.x[:, 0] - zmat @ coef_x
-    n, g = len(d.y), d.n_clusters
-    factor = g / (g - 1) * (n - 1) / (n - d.k_df) if spec.cluster == "firm" else n / d.df_resid
-    gm = _group_matrix(d.groups)
-    sy = inv[0] @ ((gm @ (zmat * ey[:, None])).T if spec.cluster == "firm" else (zmat * ey[:, None]).T)
-    sx = inv[0] @ ((gm @ (zmat * ex[:, None])).T if spec.cluster == "firm" else (zmat * ex[:, None]).T)
-    vyy, vxy, vxx = factor * sy @ sy, factor * sx @ sy, factor * sx @ sx
-    py, px = coef_y[0], coef_x[0]
-    df2 = _df(d)
-
-    def stat(b):
-        return (py - b * px) ** 2 / (vyy - 2 * b * vxy + b * b * vxx)
-
-    crit = float(stats.f.ppf(level, 1, df2))
-    # (py - b px)^2 - c (vyy - 2 b vxy + b^2 vxx) <= 0  <=>  A b^2 + B b + C <= 0
-    qa, qb, qc = px * px - crit * vxx, -2 * py * px + 2 * crit * vxy, py * py - crit * vyy
+    # the pieces and the quadratic are the estimation core's (esgrisk.weakiv), on this design's arrays
+    codes = d.groups if spec.cluster == "firm" else np.arange(len(d.y))
+    pieces = weakiv.ar_pieces_from_arrays(d.z, np.column_stack([d.y, d.x[:, 0]]), codes, 1,
+                                          d.small_sample_factor)
+    df2 = d.df
+    qa, qb, qc = weakiv.ar_quadratic_roots(pieces, level, df=df2)
+    px, vxx = float(pieces.pi_x[0]), float(pieces.q11[0, 0])
     disc = qb * qb - 4 * qa * qc
     if qa > 0 and disc >= 0:
         r = sorted([(-qb - math.sqrt(disc)) / (2 * qa), (-qb + math.sqrt(disc)) / (2 * qa)])
@@ -517,7 +512,7 @@ def anderson_rubin(panel: pd.DataFrame, spec: Spec, level: float = 0.95, null: f
         lo, hi, shape = -math.inf, math.inf, f"two rays: (-inf, {r[0]:.4g}] and [{r[1]:.4g}, inf)"
     else:
         lo, hi, shape = -math.inf, math.inf, "the whole line"
-    ar0 = stat(null)
+    ar0 = float(pieces.stat(null)[0])
     return {"estimate": full["estimate"], "statistic": float(ar0),
             "p_value": float(stats.f.sf(ar0, 1, df2)), "ci_low": lo, "ci_high": hi, "shape": shape,
             "first_stage_t": float(px / math.sqrt(vxx)), "df": df2}
@@ -584,8 +579,8 @@ MODELS = {
     "fe_iv_twoway": Spec(effects="firm+year", instrument="region_incidents"),
 }
 #: The reverse equation (ESG -> risk) of the specification curve, with the derived instruments.
-ESG_TO_RISK = Spec(dependent="risk_events", regressor="esg",
-                   controls=("log_assets", "revenue_growth", "cr4", "reg_strength", "region_incidents"))
+ESG_TO_RISK = Spec(dependent=eqs.RISK_EQUATION.dependent, regressor=eqs.RISK_EQUATION.endogenous[0],
+                   controls=eqs.RISK_EQUATION.exog)
 INDUSTRY_INSTRUMENTS = {"industry_esg_loo": True, "industry_esg": False}
 
 

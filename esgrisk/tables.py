@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "markdown_table",
-           "myst_table", "table_markdown", "table_csv", "save_table", "show_table"]
+__all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "escape_cell", "markdown_table",
+           "myst_table", "table_markdown", "table_csv", "save_table", "show_table",
+           "show_plain_table"]
 
 #: Decimals of floats when nothing else is asked for.
 DEFAULT_DIGITS = 3
@@ -117,17 +118,42 @@ def format_frame(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: s
     return out
 
 
+#: Code spans and inline math inside a cell: kept as written (MyST renders them).
+_VERBATIM = re.compile(r"(`[^`\n]*`|\$[^$\n]+\$)")
+#: Characters that MyST would read as markup in a table cell (emphasis, strike-through,
+#: HTML, links): escaped with a backslash so that they show as typed ("0.92*15.2 + 0.35*23.1").
+_MARKUP = re.compile(r"([*_~<>\[\]|])")
+
+
+def escape_cell(text: str) -> str:
+    """Markdown-escape ``text`` for a pipe-table cell, outside code spans and ``$...$`` math.
+
+    Line breaks become spaces (one row per line); ``* _ ~ < > [ ] |`` are
+    backslash-escaped, so a product written ``0.92*15.2`` is not emphasis and
+    a ``|`` does not end the cell. Inside `` `code` `` spans only ``|`` is
+    escaped (GFM tables split on it even there); ``$...$`` math is left alone.
+
+    >>> escape_cell("0.92*15.2 + 0.35*23.1")
+    '0.92\\*15.2 + 0.35\\*23.1'
+    """
+    text = str(text).replace("\r\n", " ").replace("\n", " ")
+    parts = _VERBATIM.split(text)
+    return "".join(part.replace("|", r"\|") if i % 2 else _MARKUP.sub(r"\\\1", part)
+                   for i, part in enumerate(parts))
+
+
 def _cell(value) -> str:
-    """Pipe-table cell text: ``|`` escaped as ``\\|``, line breaks turned into spaces."""
-    return str(value).replace("\r\n", " ").replace("\n", " ").replace("|", r"\|")
+    """Pipe-table cell text (see :func:`escape_cell`)."""
+    return escape_cell(str(value))
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A plain pipe table of ``frame`` (no index), one line per row.
 
     Cells are written with ``str``, so format numbers first (:func:`format_frame`).
-    A ``|`` inside a cell or header is escaped as ``\\|`` (rendered as a literal
-    bar) and line breaks become spaces, so every row stays one table row.
+    Markup characters in a cell or header are escaped (:func:`escape_cell`), so
+    cells show their text as typed, and line breaks become spaces, so every row
+    stays one table row.
     """
     head = "| " + " | ".join(_cell(_label(c)) for c in frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
@@ -215,3 +241,16 @@ def show_table(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DE
     if save_dir is not None:
         save_table(frame, save_dir, name, index=index)
     display(Markdown(markdown))
+
+
+def show_plain_table(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: str = "",
+                     index: bool = False) -> None:
+    """Display ``frame`` as a plain pipe table: styled like every table, but without number or file.
+
+    For tables that describe the build rather than the analysis (the status
+    page's run times and package versions), which change with every build and
+    so are neither numbered nor part of the replication package.
+    """
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown_table(format_frame(frame, digits=digits, na_rep=na_rep, index=index))))

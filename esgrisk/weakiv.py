@@ -25,7 +25,7 @@ from esgrisk import core, recipe
 from esgrisk.results import IVResult
 from esgrisk.spec import ENTITY
 
-__all__ = ["ARSet", "ARPieces", "ar_pieces", "ar_stat_direct", "anderson_rubin",
+__all__ = ["ARSet", "ARPieces", "ar_pieces", "ar_pieces_from_arrays", "ar_stat_direct", "anderson_rubin",
            "ar_set_from_pieces", "ar_quadratic_roots", "fit_data"]
 
 
@@ -109,18 +109,31 @@ def ar_pieces(data: pd.DataFrame, dependent: str, endog: str, instruments: Seque
     dm = core.within_frame(data, [dependent, endog, *instruments, *exog], effects)
     r = dm[[*instruments, *exog]].to_numpy()
     yx = dm[[dependent, endog]].to_numpy()
+    codes = core.cluster_codes(data, cluster)
+    nobs, ncol = r.shape
+    k = core.cluster_k(ncol, constant=False, n_time_effects=core.n_time_effects(data, effects))
+    scale = core.cluster_factor(nobs, k, int(codes.max()) + 1)
+    return ar_pieces_from_arrays(r, yx, codes, len(instruments), scale)
+
+
+def ar_pieces_from_arrays(r: np.ndarray, yx: np.ndarray, codes: np.ndarray, q: int,
+                          scale: float) -> ARPieces:
+    """The pieces of :func:`ar_pieces` from transformed arrays.
+
+    ``r`` (N x p): the ``q`` excluded instruments first, then the exogenous
+    columns; ``yx`` (N x 2): the dependent and the endogenous variable;
+    ``codes``: cluster codes 0..G-1 (``arange(N)`` for a heteroskedasticity-
+    robust covariance); ``scale``: the small-sample factor
+    (:func:`esgrisk.core.cluster_factor` under the book's rule).
+    """
     a_inv = np.linalg.inv(r.T @ r)
     coef = a_inv @ r.T @ yx
     resid = yx - r @ coef
-    codes = core.cluster_codes(data, cluster)
     n_clusters = int(codes.max()) + 1
-    nobs, ncol = r.shape
-    q = len(instruments)
+    ncol = r.shape[1]
     scores = np.zeros((n_clusters, ncol, 2))
     np.add.at(scores, codes, r[:, :, None] * resid[:, None, :])
     m = np.einsum("ab,gbc->gac", a_inv, scores)[:, :q, :]  # (G, q, 2)
-    k = core.cluster_k(ncol, constant=False, n_time_effects=core.n_time_effects(data, effects))
-    scale = core.cluster_factor(nobs, k, n_clusters)
     q00 = scale * np.einsum("ga,gb->ab", m[:, :, 0], m[:, :, 0])
     q01 = scale * np.einsum("ga,gb->ab", m[:, :, 0], m[:, :, 1])
     q11 = scale * np.einsum("ga,gb->ab", m[:, :, 1], m[:, :, 1])
@@ -226,11 +239,17 @@ def ar_set_from_pieces(pieces: ARPieces, level: float = 0.95, grid: np.ndarray |
                  bounded=bounded, df=(q, g - 1), grid=grid, stats=stat, pieces=pieces)
 
 
-def ar_quadratic_roots(pieces: ARPieces, level: float = 0.95) -> tuple[float, float, float]:
-    """For one instrument: coefficients (a, b, c) of a b0^2 + b b0 + c <= 0, the exact AR set."""
+def ar_quadratic_roots(pieces: ARPieces, level: float = 0.95,
+                       df: int | None = None) -> tuple[float, float, float]:
+    """For one instrument: coefficients (a, b, c) of a b0^2 + b b0 + c <= 0, the exact AR set.
+
+    The critical value is the ``level`` quantile of F(1, ``df``), ``df``
+    defaulting to G-1 (:func:`esgrisk.core.cluster_df`).
+    """
     if pieces.q != 1:
         raise ValueError("closed form only for one instrument")
-    crit = float(stats.f.ppf(level, 1, pieces.n_clusters - 1))
+    df = core.cluster_df(pieces.n_clusters) if df is None else df
+    crit = float(stats.f.ppf(level, 1, df))
     py, px = float(pieces.pi_y[0]), float(pieces.pi_x[0])
     v00, v01, v11 = float(pieces.q00[0, 0]), float(pieces.q01[0, 0]), float(pieces.q11[0, 0])
     return px ** 2 - crit * v11, -2 * py * px + 2 * crit * v01, py ** 2 - crit * v00

@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 1. Theory, hypotheses and the causal diagram
+# (ch-theory)=
+# # Theory, hypotheses and the causal diagram
 #
 # This chapter sets out the question the book re-examines, the theories the
 # original study builds on, the legal setting of e-commerce data security, the
@@ -41,7 +42,7 @@ glue("fig_causal", to_image(fig_causal), display=False)
 causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 
 # %% [markdown]
-# ## 1.1 The question and why it matters
+# ## The question and why it matters
 #
 # Zhang, Meng, Li and Wang ask how security risk and ESG (environmental,
 # social and governance) performance are causally linked in listed e-commerce
@@ -69,7 +70,7 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 # analysis in code, tests what can be tested, and says where the evidence
 # stops.
 #
-# ## 1.2 Three theories behind the hypotheses
+# ## Three theories behind the hypotheses
 #
 # **Stakeholder theory.** A firm survives on the support of many groups:
 # shareholders, staff, customers, suppliers, communities and regulators. A
@@ -97,7 +98,7 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 # that security management belongs inside a firm's ESG strategy
 # {cite:p}`zhang2025security`.
 #
-# ## 1.3 The companion documents: duty, supervision and safeguards
+# ## The companion documents: duty, supervision and safeguards
 #
 # Two further Chinese-language documents supply the platform-level view.
 #
@@ -133,7 +134,7 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 # cases, the route from an incident to a firm's governance record usually
 # runs through a regulator.
 #
-# ## 1.4 The legal frame
+# ## The legal frame
 #
 # | law | in force | what it does for this question |
 # | --- | --- | --- |
@@ -158,14 +159,23 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 # paper's control `reg_strength` is a region score, but the rules behind it
 # tightened in 2018 (GDPR) and 2021 (DSL, PIPL).
 #
-# ## 1.5 Hypotheses
+# (sec-hypotheses)=
+# ## Hypotheses
 #
 # The paper states three hypotheses {cite:p}`zhang2025security`, restated here
 # with the panel's variable names:
 #
 # - **H1 (risk lowers ESG).** The more security-risk events a firm has in a
 #   year, the lower its ESG score: in
-#   $\text{esg}_{it} = \alpha + \beta_1\,\text{risk\_events}_{it} + \beta_2\,\text{log\_assets}_{it} + \beta_3\,\text{revenue\_growth}_{it} + \beta_4\,\text{cr4}_{it} + \beta_5\,\text{reg\_strength}_{it} + u_{it}$,
+#
+#   $$
+#   \begin{aligned}
+#   \text{esg}_{it} = \alpha &+ \beta_1\,\text{risk_events}_{it} + \beta_2\,\text{log_assets}_{it} \\
+#   &+ \beta_3\,\text{revenue_growth}_{it} + \beta_4\,\text{cr4}_{it} \\
+#   &+ \beta_5\,\text{reg_strength}_{it} + u_{it},
+#   \end{aligned}
+#   $$
+#
 #   $\beta_1 < 0$. The paper calls this a fixed-effects model and instruments
 #   `risk_events` with the cyber-security incidents of the firm's region
 #   (`region_incidents`).
@@ -183,7 +193,8 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 # *fewer* events, the opposite sign of H2. The two mechanisms work at
 # different time lags, and a same-year model cannot tell them apart.
 #
-# ## 1.6 The causal diagram
+# (sec-causal-diagram)=
+# ## The causal diagram
 #
 # ```{glue:figure} fig_causal
 # :name: fig-causal-diagram
@@ -232,7 +243,7 @@ causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
 #    proposes as an extension call for threshold panels
 #    {cite:p}`hansen1999threshold`.
 #
-# ## 1.7 Constructs and variables
+# ## Constructs and variables
 #
 # The paper's constructs map onto the columns of the panel contract as in
 # {numref}`tbl-constructs`; the rules and meanings are read from the loader's

@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 2. Data construction
+# (ch-data)=
+# # Data construction
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -112,7 +113,7 @@ put("paper_sd_esg", t1.loc["esg", "sd"])
 put("paper_sd_risk", t1.loc["risk_events", "sd"])
 
 # %% [markdown]
-# ## 2.1 What the paper measures, and where real data would come from
+# ## What the paper measures, and where real data would come from
 #
 # The paper's sample is a set of listed e-commerce firms, Chinese and
 # foreign, observed once a year; its sources are annual reports, ESG reports,
@@ -170,7 +171,8 @@ put("paper_sd_risk", t1.loc["risk_events", "sd"])
 # itself, because the firms in the sample make up the whole "industry".
 
 # %% [markdown]
-# ## 2.2 The simulation model
+# (sec-simulation-model)=
+# ## The simulation model
 #
 # The default panel has {glue:text}`default_firms` anonymous firms observed
 # from {glue:text}`default_first` to {glue:text}`default_last`, the shape of
@@ -248,7 +250,8 @@ show_table(simulate.params_table(),
            "tbl-sim-params", save_dir=out_dir)
 
 # %% [markdown]
-# ## 2.3 Where the paper's numbers cannot all hold
+# (sec-paper-numbers-conflict)=
+# ## Where the paper's numbers cannot all hold
 #
 # A simulation that reproduced every printed number would have to satisfy
 # them jointly, and some of them contradict each other
@@ -287,7 +290,7 @@ show_table(incons, "Printed numbers of the paper that cannot all hold at once, a
            "tbl-inconsistencies", digits=3, save_dir=out_dir)
 
 # %% [markdown]
-# ## 2.4 The panel next to Table 1
+# ## The panel next to Table 1
 #
 # {numref}`tbl-table1-compare` sets the mean, SD, minimum and maximum of the
 # panel this run loaded ({glue:text}`panel_file`: {glue:text}`n_obs`
@@ -392,7 +395,7 @@ else:
 put("regenerated_text", regenerated_text)
 
 # %% [markdown]
-# ## 2.5 Codebook
+# ## Codebook
 #
 # {numref}`tbl-codebook` is the panel contract as the loader enforces it: it
 # is rendered from `esgrisk.panel.CODEBOOK`, the same structure from which
@@ -426,7 +429,7 @@ Markdown(check_design(panel).markdown())
 
 # %% [markdown]
 # (use-your-own-data)=
-# ## 2.6 Use your own data
+# ## Use your own data
 #
 # Every chapter reads its panel through `esgrisk.panel.load_panel`, so real
 # data replace the simulation without editing any chapter. Panels exported

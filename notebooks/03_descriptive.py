@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 3. Descriptive statistics
+# (ch-descriptive)=
+# # Descriptive statistics
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -86,7 +87,7 @@ glue("sd_ratio_min", float(comparison["sd_ratio"].min()), display=False)
 glue("sd_ratio_max", float(comparison["sd_ratio"].max()), display=False)
 
 # %% [markdown]
-# ## 3.1 Table 1, recomputed
+# ## Table 1, recomputed
 #
 # The panel (read from {glue:md}`panel_file`) has {glue:text}`n_obs`
 # firm-years: {glue:text}`n_firms` firms observed from {glue:text}`year_min` to
@@ -138,7 +139,8 @@ glue("cr4_note",
      "series.", display=False)
 
 # %% [markdown]
-# ## 3.2 Between and within firms
+# (sec-between-within)=
+# ## Between and within firms
 #
 # Stata's `xtsum` splits each variable's spread into a *between* part (the
 # standard deviation of the firm averages) and a *within* part (the standard
@@ -166,7 +168,7 @@ show_table(xt_view,
 # a variable with a small within share is estimated from little information,
 # and a variable with no within variation cannot be estimated at all.
 #
-# ## 3.3 Correlations
+# ## Correlations
 
 # %% tags=["hide-input"]
 corr_pooled = ds.correlation_matrix(panel)
@@ -202,9 +204,9 @@ glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 # firm's ESG score is lower in the years in which it has more incidents. The
 # paper's hypotheses are about the second question, but even a strong within
 # correlation is not yet causal: it cannot say which way the influence runs,
-# which is the subject of chapters 4 and 5.
+# which is the subject of chapters {numref}`%s <ch-fixed-effects>` and {numref}`%s <ch-bidirectional>`.
 #
-# ## 3.4 Firm by firm
+# ## Firm by firm
 
 # %% tags=["hide-input"]
 max_firms = 12  # per-firm figures show at most this many firms: all of them, or a random sample (seed)
@@ -225,7 +227,7 @@ glue("traj_names_note", label_firms(shown_firms)[1], display=False)
 # ```
 #
 # The small multiples show the level differences between firms (the between
-# part of section 3.2) and, inside each panel, the year-to-year movements (the
+# part of {numref}`section %s <sec-between-within>`) and, inside each panel, the year-to-year movements (the
 # within part) that the fixed-effects and instrumental-variable estimates in
 # later chapters work with.
 
@@ -255,14 +257,14 @@ glue("pooled_slope", pooled_slope, display=False)
 # and an analysis that pools them, as a regression without firm effects does,
 # mixes the two.
 #
-# ## 3.5 What this means for the estimates
+# ## What this means for the estimates
 #
-# - The within shares of section 3.2 bound what the fixed-effects models of
-#   chapter 4 can learn: they estimate from the within-firm part of the panel
+# - The within shares of {numref}`section %s <sec-between-within>` bound what the fixed-effects models of
+#   {numref}`chapter %s <ch-fixed-effects>` can learn: they estimate from the within-firm part of the panel
 #   only.
 # - Year-level variables have no between-firm part; with year effects they
 #   disappear altogether. The industry-average ESG score used as an instrument
-#   in chapter 5 is such a variable in a one-industry sample.
+#   in {numref}`chapter %s <ch-bidirectional>` is such a variable in a one-industry sample.
 # - Descriptive co-movement, pooled or within, does not separate the effect of
 #   risk on ESG from the effect of ESG on risk.
 

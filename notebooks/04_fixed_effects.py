@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 4. Fixed-effects regression
+# (ch-fixed-effects)=
+# # Fixed-effects regression
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -125,7 +126,7 @@ glue("absorbed_entity", words(records["fe_entity"]["absorbed"]), display=False)
 glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), display=False)
 
 # %% [markdown]
-# ## 4.1 Four estimators of one equation
+# ## Four estimators of one equation
 #
 # The equation is the paper's, written with firm intercepts $\alpha_i$ as its label
 # ("fixed effects") says; the equation the paper prints has a single intercept
@@ -187,7 +188,7 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 # against Stata and R output on textbook data sets.
 
 # %% [markdown]
-# ## 4.2 Table 2 beside the book's estimates
+# ## Table 2 beside the book's estimates
 #
 # The paper's Table 2 prints one coefficient column. The two book models that
 # match its description are the firm fixed-effects model and the fixed-effects
@@ -281,7 +282,8 @@ diagnostics = pd.DataFrame(
     columns=["statistic", "value", "p-value"]).set_index("statistic")
 
 # %% [markdown]
-# ## 4.3 The instrument and the endogeneity tests
+# (sec-fe-instrument)=
+# ## The instrument and the endogeneity tests
 #
 # The fixed-effects IV needs the region's incidents to move a firm's risk
 # count from year to year. In the first stage (risk events on incidents, the
@@ -326,7 +328,11 @@ VARIABLES = ["risk_events", *CONTROLS]
 def coefficient_plot(fits, true_value):
     """One panel per variable: each model's estimate with its 95 % CI from t(df)."""
     models = [m for m in MODEL_LABELS if m in fits]
-    fig, axes = plt.subplots(1, len(VARIABLES), figsize=(13, 3.6), sharey=True)
+    # two rows, so that the text stays legible at the book's text width (13 inches in one row was ~6 px)
+    fig, grid = plt.subplots(2, 3, figsize=(9.5, 6.4), sharey=True)
+    axes = grid.ravel()[:len(VARIABLES)]
+    for spare in grid.ravel()[len(VARIABLES):]:
+        spare.set_visible(False)
     ypos = np.arange(len(models))[::-1]
     for ax, var in zip(axes, VARIABLES, strict=True):
         for y, model_id in zip(ypos, models, strict=True):
@@ -385,7 +391,7 @@ plt.close(fig)
 # default panel; it is not a property of real data.
 # ```
 #
-# ## 4.4 What the estimates say, and why they differ
+# ## What the estimates say, and why they differ
 #
 # The default panel was generated with a true effect of risk events on ESG of
 # {glue:text}`true_beta:.2f`, so on that panel each estimator can be judged
@@ -450,7 +456,7 @@ glue("pois_dropped", words(poisson["dropped_firms"]), display=False)
 glue("pois_df", int(poisson["df"]), display=False)
 
 # %% [markdown]
-# ## 4.5 A count model for the reverse direction
+# ## A count model for the reverse direction
 #
 # Risk events are counts, so the reverse equation (ESG on risk, hypothesis
 # H2, estimated with instruments in chapter {doc}`05_bidirectional_2sls`) is

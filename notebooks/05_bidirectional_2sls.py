@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 5. Bidirectional causality: 2SLS and 3SLS
+# (ch-bidirectional)=
+# # Bidirectional causality: 2SLS and 3SLS
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -133,7 +134,7 @@ glue("paper_h3_e2r", float(paper.loc["bidir_esg_to_risk", "coef"]), display=Fals
 glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), display=False)
 
 # %% [markdown]
-# ## 5.1 Two equations, two instruments
+# ## Two equations, two instruments
 #
 # The system behind H3 has one equation for each direction:
 #
@@ -156,7 +157,7 @@ glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), displ
 #   firm's ESG and, if the exclusion holds, touches risk only through the
 #   firm's own ESG.
 # - **Risk in the ESG equation** ($\beta$): the region's cyber-security
-#   incidents, the instrument of chapter 4. They move risk events, so they also
+#   incidents, the instrument of {numref}`chapter %s <ch-fixed-effects>`. They move risk events, so they also
 #   belong in the risk equation as a regressor; left out of it, they would sit
 #   in $u_{it}$ next to any year pattern the ESG instrument has.
 #
@@ -187,7 +188,8 @@ glue("tw_iv", collapse["iv_loo_twoway"], display=False)
 glue("tw_diff", abs(collapse["difference"]), display=False)
 
 # %% [markdown]
-# ## 5.2 The reflection problem in a one-industry sample
+# (sec-reflection)=
+# ## The reflection problem in a one-industry sample
 #
 # All firms in the sample are e-commerce firms, so "the industry" of a firm in
 # a year is the whole cross-section of that year. Two versions of the average
@@ -296,7 +298,8 @@ glue("f_verdict", " ".join([verdict(fit_loo, "leave-one-out mean"),
                             verdict(fit_inc, "inclusive mean")]), display=False)
 
 # %% [markdown]
-# ## 5.3 ESG -> risk: inclusive against leave-one-out
+# (sec-esg-risk-loo)=
+# ## ESG -> risk: inclusive against leave-one-out
 #
 # {numref}`tbl-iv-esg-to-risk` reports the ESG -> risk equation estimated with each version of
 # the instrument, with identical controls (the four controls and regional
@@ -358,10 +361,10 @@ glue("r2e_ident", Markdown(
     "cannot be added)"), display=False)
 
 # %% [markdown]
-# ## 5.4 Risk -> ESG
+# ## Risk -> ESG
 #
 # The reverse equation instruments risk events with regional incidents, as in
-# chapter 4, with one change: where the panel allows it, the equation includes
+# {numref}`chapter %s <ch-fixed-effects>`, with one change: where the panel allows it, the equation includes
 # year effects (here: {glue:md}`r2e_effects`; year-level controls absorbed:
 # {glue:md}`r2e_absorbed`). The reason is the
 # industry-wide shift $S_t$. It is what makes the industry mean a relevant
@@ -432,7 +435,7 @@ elif unbounded:
 else:
     ar_summary = ("On this panel the robust confidence sets for ESG -> risk are bounded, so the "
                   "industry-average instrument carries information here; that information still "
-                  f"comes from {n_years} yearly movements of the industry (section 5.2) and is valid "
+                  f"comes from {n_years} yearly movements of the industry (the reflection problem above) and is valid "
                   "only under the exclusion restriction of the previous point.")
 glue("ar_summary", ar_summary, display=False)
 
@@ -441,7 +444,7 @@ glue("ar_text", " ".join([ar_sentence(ar_loo, "ESG -> risk with the leave-one-ou
                           ar_sentence(ar_r2e, "risk -> ESG")]), display=False)
 
 # %% [markdown]
-# ## 5.5 Confidence sets that survive weak instruments
+# ## Confidence sets that survive weak instruments
 #
 # A $t$-based interval around a 2SLS estimate is unreliable when the
 # instrument is weak: its coverage can be far below 95 %. The Anderson-Rubin
@@ -513,7 +516,7 @@ sys_table = pd.DataFrame({
 })
 
 # %% [markdown]
-# ## 5.6 Both directions at once: 3SLS
+# ## Both directions at once: 3SLS
 #
 # Estimating the two equations as one system (3SLS, linearmodels `IV3SLS`)
 # uses the correlation between their errors and gives the joint uncertainty of
@@ -556,9 +559,9 @@ comparison = comparison.rename(index={
     "bidir_esg_to_risk": "H3: ESG -> risk"})
 
 # %% [markdown]
-# ## 5.7 The paper's three numbers
+# ## The paper's three numbers
 #
-# The paper prints three coefficients in section 4.3: {glue:text}`paper_h2:.2f`
+# The paper's section 4.3 prints three coefficients: {glue:text}`paper_h2:.2f`
 # for ESG -> risk (H2), and {glue:text}`paper_h3_r2e:.2f` and
 # {glue:text}`paper_h3_e2r:.2f` in the bidirectional check (H3). The book has
 # one estimate per direction, so both ESG -> risk rows show the same book
@@ -592,7 +595,7 @@ glue("mult_draws", mult_boot["n_draws"], display=False)
 glue("bg", system.beta * system.gamma, display=False)
 
 # %% [markdown]
-# ## 5.8 The feedback multiplier
+# ## The feedback multiplier
 #
 # If both effects are real, they feed each other. An incident lowers the ESG
 # score by $\beta$ per event; the lower score raises risk by $\gamma$ per
@@ -618,7 +621,7 @@ glue("bg", system.beta * system.gamma, display=False)
 # share of unstable draws says how close the data come to not pinning down
 # whether the loop converges.
 #
-# ## 5.9 What can and cannot be concluded
+# ## What can and cannot be concluded
 #
 # - **What is identified, and from what.** Risk -> ESG is identified
 #   {glue:md}`r2e_ident`. ESG -> risk is
@@ -634,9 +637,9 @@ glue("bg", system.beta * system.gamma, display=False)
 # - **The paper's version.** With the inclusive mean the instrument contains
 #   the dependent side of the first stage; with year effects it is gone
 #   altogether. The printed F of {glue:text}`paper_f:.2f` comes without the
-#   information needed to reproduce it (section 5.3). {glue:text}`ar_summary`
+#   information needed to reproduce it ({numref}`section %s <sec-esg-risk-loo>`). {glue:text}`ar_summary`
 # - **On the default panel** both effects exist by construction. Whether the
-#   methods find them is a property of the design; chapter 8 studies it over
+#   methods find them is a property of the design; {numref}`chapter %s <ch-monte-carlo>` studies it over
 #   many simulated panels.
 #
 # The model results are in {glue:md}`results_files`.

@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 6. Case studies: documented incidents
+# (ch-case-studies)=
+# # Case studies: documented incidents
 #
 # The paper backs its regressions with "typical cases" of firms whose security
 # troubles touched their ESG standing {cite:p}`zhang2025security`. This chapter

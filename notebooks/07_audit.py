@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 7. Replication audit
+# (ch-audit)=
+# # Replication audit
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -320,7 +321,7 @@ glue("au_desc_rows", len(desc), display=False)
 # effects, error) move against the risk term, with a correlation of
 # {glue:text}`au_min_corr:.2f` or lower: firms with many incidents would have
 # to have systematically higher ESG for other reasons. That is possible (the
-# book's simulation is built that way, chapter 2), but the paper neither
+# book's simulation is built that way, {numref}`chapter %s <ch-data>`), but the paper neither
 # reports nor discusses it. In the other direction there is no such tension:
 # the ESG-to-risk effects imply shares of {glue:text}`au_share_h2:.2f` (H2)
 # and {glue:text}`au_share_h3:.2f` (H3) of the variance of risk events.
@@ -429,7 +430,7 @@ glue("au_eq_label_zh", eq["label_printed"], display=False)
 glue("au_eq_verdict", "inconsistent" if not eq["consistent"] else "consistent", display=False)
 
 # %% [markdown]
-# Section 4.2 introduces its equation as {glue:text}`au_eq_label`
+# The paper's section 4.2 introduces its equation as {glue:text}`au_eq_label`
 # ({glue:text}`au_eq_label_zh`), but the equation it prints has one intercept,
 # {glue:text}`au_eq_intercept`, with no firm subscript: as printed, it is a
 # pooled regression with a common intercept, not a model with firm fixed
@@ -676,7 +677,7 @@ show_table(shares, "Share of each variable's variance left after removing firm m
 # incidents, which otherwise enter both sides. The instrument varies only by
 # region and year ({glue:text}`au_n_regions` regions in this panel), so with
 # firm effects it is identified from regional changes over time, and firms in
-# the same region share it: chapter 8 shows what that does to precision and
+# the same region share it: {numref}`chapter %s <ch-monte-carlo>` shows what that does to precision and
 # to firm-clustered standard errors.
 #
 # ## Findings

@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 8. What the design can show: a Monte Carlo
+# (ch-monte-carlo)=
+# # What the design can show: a Monte Carlo
 #
 # ```{admonition} Simulated data
 # :class: warning
@@ -17,7 +18,7 @@
 # far from the truth can that number be, and how often would the paper's
 # tests mislead? This chapter answers by simulation: it draws many
 # independent panels from a model whose effects are known, applies the
-# estimators of chapters 4 and 5 to each, and counts. It then asks how the
+# estimators of chapters {numref}`%s <ch-fixed-effects>` and {numref}`%s <ch-bidirectional>` to each, and counts. It then asks how the
 # answers change with the size of the effect and with more firms and years,
 # and tries the two extensions the paper proposes as future work, a dynamic
 # panel and a threshold model {cite:p}`zhang2025security`.
@@ -129,11 +130,11 @@ glue("mc_weak_f", ev.WEAK_F, display=False)
 glue("mc_size", f"{G0} firms x {T0} years", display=False)
 
 # %% [markdown]
-# ## 8.1 The design and the truth
+# ## The design and the truth
 #
 # Each replication is a fresh, independent panel of {glue:text}`mc_G` firms
 # observed for {glue:text}`mc_T` years, the paper's design, drawn from the
-# calibrated simulation of chapter 2. In that model risk events lower ESG by
+# calibrated simulation of {numref}`chapter %s <ch-data>`. In that model risk events lower ESG by
 # {glue:text}`mc_true_beta` points each, ESG lowers risk events by
 # {glue:text}`mc_true_gamma` per point, so the two are determined jointly,
 # firms differ in their levels of both, the region's cyber-security
@@ -209,7 +210,8 @@ def shown_rows(frame):
 shown = shown_rows(esg_eq)
 
 # %% [markdown]
-# ## 8.2 The ESG equation (H1) at the paper's size
+# (sec-mc-five-estimators)=
+# ## The ESG equation (H1) at the paper's size
 
 # %%
 show_table(shown, f"The risk coefficient of the ESG equation across simulated {G0} x {T0} panels "
@@ -327,7 +329,8 @@ shown_iv = pd.DataFrame({
 })
 
 # %% [markdown]
-# ## 8.3 The ESG -> risk equation (H2) at the paper's size
+# (sec-mc-few-clusters)=
+# ## The ESG -> risk equation (H2) at the paper's size
 #
 # {doc}`05_bidirectional_2sls` estimates the reverse arrow by 2SLS with firm effects, a firm's
 # ESG instrumented by the industry's average ESG score, either of the other
@@ -434,7 +437,8 @@ inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "reje
 glue("mc_inf_se", pct(mc.mc_standard_error(0.05, n_reps)), display=False)
 
 # %% [markdown]
-# ## 8.4 Inference with few clusters
+# (sec-mc-more-data)=
+# ## Inference with few clusters
 #
 # A firm-clustered standard error treats each firm as one independent piece
 # of information, so with {glue:text}`mc_G` firms the t statistic rests on
@@ -515,7 +519,7 @@ glue("mc_pow_incl_sentence",
      "At zero the two t tests cannot be told apart at this number of replications.", display=False)
 
 # %% [markdown]
-# ## 8.5 Power against the size of the effect
+# ## Power against the size of the effect
 #
 # {numref}`fig-mc-power` repeats the study at the paper's size for a range of
 # true effects ({glue:text}`mc_reps_power` replications per point, the same
@@ -591,7 +595,7 @@ glue("mc_regional_sentence",
 summary_csv = grid_all.drop(columns=["label"])
 
 # %% [markdown]
-# ## 8.6 More firms, more years
+# ## More firms, more years
 #
 # {numref}`fig-mc-grid` repeats the experiment with more firms and more years
 # ({glue:text}`mc_reps_grid` replications per design, fewer for the largest
@@ -689,7 +693,7 @@ dyn_shown["RMSE"] = dyn_shown["RMSE"].map(lambda v: f"{v:.3f}")
 dyn_shown["coverage"] = dyn_shown["coverage"].map(pct)
 
 # %% [markdown]
-# ## 8.7 Future work in simulation: a dynamic panel
+# ## Future work in simulation: a dynamic panel
 #
 # The paper proposes dynamic panel models for future work
 # {cite:p}`zhang2025security`. ESG ratings are persistent, so a natural model
@@ -768,7 +772,7 @@ for c in thr_shown.columns[2:]:
         thr_shown[c] = thr_shown[c].map(lambda v: f"{v:.2f}")
 
 # %% [markdown]
-# ## 8.8 Future work in simulation: a threshold effect
+# ## Future work in simulation: a threshold effect
 #
 # The paper also suggests threshold models {cite:p}`zhang2025security`: the
 # harm from one more incident might be larger once a firm already has many.
@@ -833,7 +837,7 @@ summary_csv = summary_csv.drop_duplicates(["equation", "estimator", "n_firms", "
 summary_csv.to_csv(out_dir / "montecarlo_summary.csv", index=False)
 
 # %% [markdown]
-# ## 8.9 The design at the panel's own size
+# ## The design at the panel's own size
 #
 # {glue:text}`mc_own_sentence`
 
@@ -853,7 +857,7 @@ glue("mc_incl_verdict",
 glue("mc_h3_design", pct(np.mean(draws["system_3sls:both_detected"])), display=False)
 
 # %% [markdown]
-# ## 8.10 What the design can and cannot show
+# ## What the design can and cannot show
 #
 # - **H1 (risk -> ESG).** At {glue:text}`mc_size`, {glue:text}`mc_h1_design`.
 #   The firm fixed-effects estimator the paper reports is not unbiased when

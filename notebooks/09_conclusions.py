@@ -1,5 +1,6 @@
 # %% [markdown]
-# # 9. Conclusions, recommendations and the strength of the evidence
+# (ch-conclusions)=
+# # Conclusions, recommendations and the strength of the evidence
 #
 # ```{admonition} Simulated data
 # :class: warning

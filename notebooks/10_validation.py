@@ -1,5 +1,6 @@
 # %% [markdown]
-# # Appendix: validating the estimators
+# (ch-validation)=
+# # Validating the estimators
 #
 # The book's estimates are only as good as the code that computes them. Before
 # trusting the fixed-effects, clustered and IV results of chapters

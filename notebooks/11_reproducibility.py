@@ -1,4 +1,5 @@
 # %% [markdown]
+# (ch-reproducibility)=
 # # Reproducibility status
 #
 # This page is computed when the book is built: it reports which panel the
@@ -61,7 +62,9 @@ glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the tabl
 # ## Execution time of each chapter
 
 # %%
-times.style.hide(axis="index").format({"seconds": "{:.2f}"})
+from esgrisk.tables import show_plain_table
+
+show_plain_table(times, digits={"seconds": 2})
 
 # %% [markdown]
 # ## Software
@@ -71,4 +74,4 @@ times.style.hide(axis="index").format({"seconds": "{:.2f}"})
 # `constraints.txt`.
 
 # %%
-versions.style.hide(axis="index")
+show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})))

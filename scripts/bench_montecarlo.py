@@ -83,7 +83,7 @@ def library_fits(df: pd.DataFrame) -> dict[str, tuple[float, float]]:
     two_rhs = " + ".join(["risk_events", *TWO_CONTROLS])
     tw = PanelOLS.from_formula(f"esg ~ 1 + {two_rhs} + EntityEffects + TimeEffects", idx).fit(**clustered)
     g, t, n = df["firm"].nunique(), df["year"].nunique(), len(df)
-    k_rule = mc.cluster_k(1 + len(TWO_CONTROLS), constant=True, n_year_effects=t - 1)
+    k_rule = mc.cluster_k(1 + len(TWO_CONTROLS), constant=True, n_time_effects=t - 1)
     b, se = first(tw, "risk_events")
     out["twoway_fe"] = (b, se * np.sqrt((n - k_rule - g + 1) / (n - k_rule)))   # PanelOLS counts G-1 more
     # FE-IV of the ESG equation: firm-demeaned data, slopes counted (no constant reported)

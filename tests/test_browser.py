@@ -320,3 +320,174 @@ def test_download_and_launch_buttons_are_on_chapter_pages(visit):
     launch = page.locator(".dropdown-launch-buttons a")
     assert launch.count() >= 1
     assert f"notebooks/{name}.py" in launch.first.get_attribute("href")
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers' edition (issue 15): one test per class of visible defect.
+
+NARROW = 400  # px: the book must fit a phone screen
+
+
+def _content_pages() -> list[str]:
+    return [p for p in PAGES if p not in ("genindex.html", "search.html")]
+
+
+SWEEP = """() => {
+    const clippedMath = [...document.querySelectorAll('mjx-container[display="true"]')].filter(m => {
+        if (m.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+        let n = m;  // a wide formula is fine inside a box that scrolls
+        while (n && n !== document.body) {
+            const s = getComputedStyle(n);
+            if (['auto', 'scroll'].includes(s.overflowX) && n.getBoundingClientRect().right
+                <= window.innerWidth + 1) return false;
+            n = n.parentElement;
+        }
+        return true;
+    }).length;
+    const escapedMath = [...document.querySelectorAll('mjx-assistive-mml mtext, mjx-container')]
+        .filter(m => /\\\\[_%$&#]/.test(m.textContent)).length;
+    const emphasis = [...document.querySelectorAll(
+            'article .cell_output table td em, article .cell_output table td strong')]
+        .filter(e => !e.closest('a')).length;  // a cited title is italic on purpose
+    const alts = [...document.querySelectorAll('article img')].map(i => i.getAttribute('alt') || '');
+    const bareDomains = [...document.querySelectorAll('article a.reference.external')]
+        .filter(a => !/^[a-z]+:\\/\\//i.test(a.textContent.trim()) && /^https?:\\/\\/[^/]+\\/?$/i.test(a.href)
+                     && a.href.replace(/^https?:\\/\\//i, '').replace(/\\/$/, '').toLowerCase()
+                        === a.textContent.trim().toLowerCase())
+        .map(a => a.textContent);
+    return {width: document.documentElement.scrollWidth, clippedMath, escapedMath, emphasis, alts,
+            bareDomains};
+}"""
+
+
+@pytest.fixture(scope="module")
+def sweep(browser, server) -> dict:
+    """Every content page once at 400 px: what the readers' checks below measure."""
+    if not PAGES:
+        missing("the book is not built")
+    v = Visit(browser, server)
+    v.page.set_viewport_size({"width": NARROW, "height": 900})
+    found = {}
+    try:
+        for path in _content_pages():
+            page = v.open(path)
+            _wait_for_math(page)
+            found[path] = page.evaluate(SWEEP)
+        ARTIFACTS.mkdir(exist_ok=True)
+        v.page.screenshot(path=str(ARTIFACTS / "narrow-last-page.png"))
+        found["problems"] = list(v.problems)
+    finally:
+        v.close()
+    return found
+
+
+def _pages_of(sweep: dict) -> dict:
+    return {k: v for k, v in sweep.items() if k != "problems"}
+
+
+def test_math_is_typeset_without_literal_escapes_and_fits_narrow_screens(sweep):
+    """Math: no literal backslash in text (``\\_``), display math scrolls in its own box at 400 px."""
+    for path, seen in _pages_of(sweep).items():
+        assert seen["escapedMath"] == 0, f"{path}: {seen['escapedMath']} formulas show a literal backslash escape"
+        assert seen["clippedMath"] == 0, f"{path}: {seen['clippedMath']} display formulas run off a {NARROW} px screen"
+    assert not sweep["problems"], "\n".join(sweep["problems"])
+
+
+def test_mathjax_accessibility_components_load_offline(visit):
+    """The complete MathJax: the explorer and the MathML input it needs load from _static."""
+    if not CHAPTERS:
+        missing("no chapter page built")
+    v = visit()
+    page = v.open(f"executed/{CHAPTERS[0]}.html")
+    _wait_for_math(page)
+    page.evaluate("""() => MathJax.loader.load('input/mml', 'a11y/semantic-enrich', 'a11y/explorer')""")
+    page.wait_for_load_state("networkidle")
+    assert not v.problems, "\n".join(v.problems)
+    for part in ("input/mml.js", "a11y/explorer.js", "a11y/semantic-enrich.js", "a11y/assistive-mml.js"):
+        assert (BUILD / "_static" / "mathjax" / part).is_file(), f"MathJax component {part} is not shipped"
+
+
+def test_table_cells_show_their_text_not_markup(sweep):
+    """Escaping: a ``*`` or ``_`` in a table cell is text, never emphasis."""
+    bad = {p: s["emphasis"] for p, s in _pages_of(sweep).items() if s["emphasis"]}
+    assert not bad, f"table cells that render markup (emphasis) instead of text: {bad}"
+
+
+def test_no_page_is_wider_than_a_narrow_screen(sweep):
+    """Overflow: at 400 px every page fits; wide tables scroll inside their own box."""
+    wide = {p: s["width"] for p, s in _pages_of(sweep).items() if s["width"] > NARROW}
+    assert not wide, f"pages wider than {NARROW} px: {wide}"
+
+
+def test_every_figure_has_alt_text_that_says_what_it_shows(sweep):
+    """Alt text: every figure has a description, never empty and never its file name."""
+    alts = [(p, alt) for p, s in _pages_of(sweep).items() if p.startswith("executed/") for alt in s["alts"]]
+    assert alts, "no figure found in the chapters"
+    for path, alt in alts:
+        assert len(alt.split()) >= 4, f"{path}: alt text {alt!r} does not describe the figure"
+        assert not re.fullmatch(r"\S+\.(png|svg|jpe?g)", alt) and "_images/" not in alt, \
+            f"{path}: alt text is a file path: {alt!r}"
+
+
+def test_domain_names_in_text_are_not_links(sweep):
+    """No auto-linked domains: "JD.com" in prose stays text (links are written with a scheme)."""
+    bare = {p: s["bareDomains"] for p, s in _pages_of(sweep).items() if s["bareDomains"]}
+    assert not bare, f"domain names turned into links: {bare}"
+
+
+@pytest.mark.parametrize("width", [1280, NARROW])
+def test_one_search_box(browser, server, width):
+    """One search entry point at each width (not a top bar plus the sidebar's)."""
+    v = Visit(browser, server)
+    v.page.set_viewport_size({"width": width, "height": 900})
+    try:
+        page = v.open(f"executed/{CHAPTERS[0]}.html" if CHAPTERS else "index.html")
+        visible = page.evaluate("""() => [...document.querySelectorAll(
+                '.search-button-field, button.search-button, .bd-search input')]
+            .filter(e => { const r = e.getBoundingClientRect();
+                           return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; })
+            .length""")
+        assert visible == 1, f"{visible} search boxes or buttons visible at {width} px"
+    finally:
+        v.close()
+
+
+def test_chinese_text_is_marked_and_drawn_with_the_shipped_font(visit):
+    """lang="zh" on Chinese passages, rendered from the book's CJK font (no system font needed)."""
+    v = visit()
+    page = v.open("book/glossary.html")
+    marked = page.evaluate("document.querySelectorAll('article [lang=zh]').length")
+    assert marked >= 10, f"only {marked} Chinese passages carry lang=zh"
+    page.evaluate("document.fonts.load('16px \"Book CJK\"', '固定效应')")
+    loaded = page.evaluate("document.fonts.check('16px \"Book CJK\"', '固定效应')")
+    family = page.evaluate("getComputedStyle(document.querySelector('article [lang=zh]')).fontFamily")
+    assert loaded and "Book CJK" in family, (loaded, family)
+    assert not v.problems, "\n".join(v.problems)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_text_and_links_have_enough_contrast(visit, mode):
+    """Body text, links and captions reach WCAG AA (4.5:1) in light and dark mode."""
+    if not CHAPTERS:
+        missing("no chapter page built")
+    v = visit(mode)
+    page = v.open(f"executed/{CHAPTERS[0]}.html")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+    page.wait_for_timeout(200)
+    worst = []
+    for selector in ("article p", "article a.reference", "article figcaption, article caption",
+                     ".book-edition"):
+        items = page.locator(selector)
+        for i in range(min(items.count(), 8)):
+            ratio = _contrast(**items.nth(i).evaluate(EFFECTIVE_COLOURS))
+            worst.append((ratio, selector))
+    assert worst, "nothing measured"
+    low = [w for w in worst if w[0] < 4.5]
+    assert not low, f"{mode} mode: contrast below 4.5: {sorted(low)[:3]}"
+
+
+def test_footer_shows_version_and_build_date(visit):
+    v = visit()
+    page = v.open("index.html")
+    footer = page.locator(".book-edition").first.inner_text()
+    assert re.search(r"Version \d+\.\d+\.\d+, built \d{4}-\d\d-\d\d", footer), footer

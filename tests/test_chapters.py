@@ -96,7 +96,8 @@ def test_descriptive_chapter_runs_on_a_panel_with_chinese_firm_names(tmp_path):
     run = _papermill("03_descriptive", tmp_path, panel_path=path, results_dir=tmp_path / "r")
     assert run.returncode == 0, run.stderr[-3000:]
     out = (tmp_path / "03_descriptive_out.ipynb").read_text(encoding="utf-8")
-    assert "阿里巴巴" in out and "京东" in out
+    # the shipped CJK font draws the names in the figures: no firm is replaced by a number
+    assert "Names the plotting font cannot draw" not in out
 
 
 def _bad_panel(tmp_path, case: str) -> Path:

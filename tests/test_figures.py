@@ -80,12 +80,22 @@ def test_firm_names_the_font_cannot_draw_are_numbered_and_listed():
     from esgrisk.figures import can_draw, label_firms
 
     assert can_draw("Amazon") and can_draw("Zalando é")
-    if can_draw("京东"):
-        pytest.skip("this machine has a CJK font; the fallback is not needed")
-    labels, note = label_firms(["Amazon", "京东"])
-    assert labels == {"Amazon": "Amazon", "京东": "firm 2"}
-    assert note == "Names the plotting font cannot draw are numbered: firm 2 = 京东."
+    rare = "\U0002A6A5"  # a CJK Extension B ideograph: in no font of the book or of Debian's base
+    if can_draw(rare):
+        pytest.skip("this machine has a font with CJK Extension B; the fallback is not needed")
+    labels, note = label_firms(["Amazon", rare])
+    assert labels == {"Amazon": "Amazon", rare: "firm 2"}
+    assert note == f"Names the plotting font cannot draw are numbered: firm 2 = {rare}."
     assert label_firms(["Amazon", "eBay"])[1] == ""
+
+
+def test_chinese_firm_names_are_drawn_with_the_shipped_font():
+    """Real Chinese names in figures: the book's CJK font draws them on any machine."""
+    from esgrisk.figures import BOOK_CJK_FONT, can_draw, label_firms
+
+    assert BOOK_CJK_FONT.is_file()
+    assert can_draw("京东") and can_draw("阿里巴巴") and can_draw("拼多多")
+    assert label_firms(["Amazon", "京东"]) == ({"Amazon": "Amazon", "京东": "京东"}, "")
 
 
 def test_small_multiples_with_chinese_firm_names_draw_without_warnings():
@@ -104,3 +114,4 @@ def test_small_multiples_with_chinese_firm_names_draw_without_warnings():
         figure_image(fig)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert "Amazon" in titles
+    assert "京东" in titles and "阿里巴巴" in titles  # real names, not "firm 2"

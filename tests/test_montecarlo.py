@@ -8,6 +8,7 @@ import pytest
 from linearmodels import IV2SLS, PanelOLS, PooledOLS
 from scipy import stats
 
+from esgrisk import core
 from esgrisk import montecarlo as mc
 from esgrisk.simulate import PARAMS, simulate_panel
 
@@ -265,7 +266,7 @@ def test_twoway_fe_matches_panelols():
     _close(fit.params[0], res.params[regs])
     # with two-way effects PanelOLS counts the G - 1 firm effects in K; the book's rule does not
     g, t, n = panel["firm"].nunique(), panel["year"].nunique(), len(panel)
-    k_rule = mc.cluster_k(len(regs), constant=True, n_year_effects=t - 1)
+    k_rule = core.cluster_k(len(regs), constant=True, n_time_effects=t - 1)
     k_lm = k_rule + g - 1
     _close(fit.std_errors[0], res.std_errors[regs] * np.sqrt((n - k_lm) / (n - k_rule)))
 

@@ -571,9 +571,9 @@ def test_cell_location_names_the_source_lines_of_an_executed_cell():
     nb = jupytext.read(pipeline.source_of(name))
     parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     nb.cells.insert(parameters + 1, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["injected-parameters"]}))
-    index = next(i for i, c in enumerate(nb.cells) if "times.style" in c.source)
+    index = next(i for i, c in enumerate(nb.cells) if "show_plain_table(times" in c.source)
     lines = pipeline.source_of(name).read_text(encoding="utf-8").splitlines()
-    line = next(n for n, text in enumerate(lines, 1) if text.startswith("times.style"))
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("show_plain_table(times"))
     location = pipeline.cell_location(name, nb, index)
     first, last = map(int, re.search(r"lines (\d+)-(\d+)", location).groups())
     assert location.startswith(f"the cell at notebooks/{name}.py") and first <= line <= last

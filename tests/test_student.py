@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import subprocess
 import sys
 import textwrap
 
 import nbformat
 import pytest
+from conftest import missing
 
 from esgrisk import paths, pipeline
 
@@ -20,6 +23,7 @@ LIGHT_CHAPTERS = ("01_theory", "06_case_studies", "02_data")
 def _module():
     spec = importlib.util.spec_from_file_location("make_student", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -128,3 +132,73 @@ def test_a_light_student_notebook_runs_with_papermill(student_dir, tmp_path):
                                kernel_name="python3", progress_bar=False, cwd=str(student_dir))
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert pipeline.problem_outputs(executed) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Standalone notebooks of the built book (make student after make book): what Jupyter shows.
+
+MYST_LEFT = re.compile(r"\{[\w:-]+\}`|^\s*(?:`{3,}|:{3,})\{|^\s*\([\w:.-]+\)=\s*$", re.MULTILINE)
+
+
+def _built(folder):
+    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not notebooks:
+        missing(f"no notebooks in {folder}: run `make student` after `make book`")
+    return notebooks
+
+
+@pytest.mark.parametrize("folder", ["student", "_build/standalone"])
+def test_standalone_notebooks_have_no_raw_myst(folder):
+    for path in _built(paths.ROOT / folder):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                left = MYST_LEFT.findall(cell.source)
+                assert not left, f"{path.name}: MyST Jupyter cannot render: {left[:5]}"
+
+
+def test_standalone_notebooks_use_the_books_numbers_and_values():
+    nb = nbformat.read(paths.ROOT / "student" / "04_fixed_effects.ipynb", as_version=4) \
+        if (paths.ROOT / "student" / "04_fixed_effects.ipynb").exists() else missing("run make student")
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "**Exercise 4.1" in text and "Figure 4.1" in text and "Zhang et al. (2025)" in text
+    executed = nbformat.read(paths.EXECUTED / "04_fixed_effects.ipynb", as_version=4)
+    n_obs = next(o["data"] for c in executed.cells for o in c.get("outputs", [])
+                 if o.get("metadata", {}).get("scrapbook", {}).get("name") == "n_obs")
+    assert f"{n_obs['application/papermill.record/text/plain']} firm-years" in text  # glued value written in
+
+
+def test_standalone_notebooks_write_their_own_results_and_carry_no_machine_paths():
+    for path in _built(paths.ROOT / "student") + _built(paths.ROOT / "_build" / "standalone"):
+        nb = nbformat.read(path, as_version=4)
+        assert "papermill" not in nb.metadata
+        assert all("papermill" not in c.metadata and "execution" not in c.metadata for c in nb.cells)
+        params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+        if params and "results_dir" in params[0].source:
+            assert f'results_dir = "{_module().RESULTS_DIR}"' in params[0].source, path.name
+        meta = json.dumps(nb.metadata) + json.dumps([c.metadata for c in nb.cells])
+        assert str(paths.ROOT) not in meta, f"{path.name}: machine path in metadata"
+
+
+def test_executed_standalone_notebooks_keep_figures_and_solutions():
+    path = paths.ROOT / "_build" / "standalone" / "04_fixed_effects.ipynb"
+    if not path.exists():
+        missing("run make student after make book")
+    nb = nbformat.read(path, as_version=4)
+    assert any(c.get("attachments") for c in nb.cells if c.cell_type == "markdown"), "glued figures missing"
+    assert any("<summary>Solution to Exercise 4.1</summary>" in c.source for c in nb.cells)
+
+
+def test_the_site_offers_the_standalone_notebooks():
+    html = paths.BUILD_HTML
+    if not (html / "student.zip").exists():
+        missing("run make student after make book")
+    import zipfile
+    names = zipfile.ZipFile(html / "student.zip").namelist()
+    chapters = [n for n in pipeline.chapters_from_toc() if pipeline.source_of(n).exists()]
+    assert sorted(names) == sorted(f"student/{n}.ipynb" for n in chapters)
+    assert all((html / "student" / f"{n}.ipynb").is_file() for n in chapters)
+    assert (html / "standalone.zip").is_file()
+    teachers = (html / "book" / "teachers.html").read_text(encoding="utf-8")
+    assert 'href="../student.zip"' in teachers and 'href="../student/04_fixed_effects.ipynb"' in teachers
