@@ -125,7 +125,7 @@ def label_firms(firms: Sequence[str]) -> tuple[dict[str, str], str]:
 BOOK_COLUMN_PX = 608
 
 #: Widest figure (inches) drawn by the package: at :data:`BOOK_COLUMN_PX` one point of
-#: figure text is then at least 608 / (72 * 7) = 1.2 CSS px, so 9 pt text is about 11 px.
+#: figure text is then at least 608 / (72 * 7) = 1.2 CSS px, so 10 pt text is about 12 px.
 BOOK_FIGURE_WIDTH = 7.0
 
 #: Smallest text a reader should get in a figure of the book (CSS px at desktop width).
@@ -136,12 +136,12 @@ MIN_TEXT_PX = 9.0
 #: labels and legends are placed inside the figure instead of being clipped.
 BOOK_STYLE = {
     "font.size": 10.0,
-    "axes.titlesize": 10.0,
+    "axes.titlesize": 12.0,
     "axes.labelsize": 10.0,
-    "xtick.labelsize": 9.0,
-    "ytick.labelsize": 9.0,
-    "legend.fontsize": 9.0,
-    "figure.titlesize": 11.0,
+    "xtick.labelsize": 10.0,
+    "ytick.labelsize": 10.0,
+    "legend.fontsize": 10.0,
+    "figure.titlesize": 12.0,
 }
 
 
