@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from esgrisk.figures import label_firms
+from esgrisk.figures import book_figure, label_firms
 
 #: The variables of the paper's Table 1, in the paper's order.
 TABLE1_VARIABLES = ("risk_events", "esg", "log_assets", "revenue_growth", "cr4", "reg_strength")
@@ -302,20 +302,20 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
 def plot_correlation_heatmap(corr: pd.DataFrame, title: str | None = None) -> Figure:
     """Heat map of a correlation matrix with the coefficients printed in the cells."""
     labels = [LABELS.get(c, c) for c in corr.columns]
-    fig = Figure(figsize=(6.4, 5.2))
-    fig.subplots_adjust(left=0.3, right=0.88, top=0.93, bottom=0.27)  # room for the colour bar label
+
+    fig = book_figure(6.4, 5.4)  # constrained layout leaves room for the colour-bar label
     ax = fig.subplots()
     im = ax.imshow(corr.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right", fontsize=8)
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
     values = corr.to_numpy()
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
-            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center",
                     color="white" if abs(values[i, j]) > 0.6 else "black")
     fig.colorbar(im, ax=ax, shrink=0.8, label="Pearson correlation")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return fig
 
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from esgrisk.prose import and_join, group_by
+
 ALPHA = 0.05   # significance level of the verdicts
 WEAK_F = 10.0  # rule-of-thumb first-stage F below which an instrument counts as weak (Stock and Yogo)
 MIN_POWER = 0.80     # a design that detects the effect less often than this is called underpowered
@@ -72,6 +74,83 @@ def design_verdict(power: float, coverage: float, min_power: float = MIN_POWER,
     if not power >= min_power:
         return "the design is underpowered: a miss says little"
     return "the design can detect the effect"
+
+
+#: how a design verdict reads after "For H1 and H3, ..." (keys: the strings of :func:`design_verdict`)
+_DESIGN_CLAUSES = {
+    "the design's intervals under-cover: significance would overstate the evidence":
+        "the design's intervals under-cover, so significance would overstate the evidence",
+    "the design is underpowered: a miss says little": "the design is underpowered, so a miss says little",
+    "the design can detect the effect": "the design can detect the effect",
+}
+
+
+def design_summary(verdicts: Mapping[str, str]) -> str:
+    """One sentence on the design verdicts of several hypotheses, each verdict said once.
+
+    ``{"H1": v, "H2": w, "H3": v}`` reads "For H1 and H3, <v>; for H2, <w>."
+    """
+    parts = [f"for {and_join(keys)}, {_DESIGN_CLAUSES.get(v, v)}" for keys, v in group_by(verdicts)]
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def first_stage_sentence(stats: Mapping[str, tuple[float, float]], weak_f: float = WEAK_F) -> str:
+    """Where the classical and cluster-robust first-stage F of each instrument fall against ``weak_f``.
+
+    ``stats`` maps an instrument's name ("leave-one-out mean") to its
+    ``(classical F, cluster-robust F)``; instruments with the same outcome
+    share one clause, so two weak instruments read as one sentence.
+    """
+    def outcome(classical: float, cluster: float) -> str:
+        sides = {"above" if f > weak_f else "below" for f in (classical, cluster)}
+        if len(sides) == 1:
+            return f"both statistics are {sides.pop()} {{threshold}}"
+        return "the classical and cluster-robust statistics fall on different sides of {threshold}, " \
+               "and the cluster-robust one decides"
+
+    groups = group_by({name: outcome(*fs) for name, fs in stats.items()})
+    threshold = f"the rule-of-thumb threshold of {weak_f:g}"
+    if len(groups) == 1:
+        keys, clause = groups[0]
+        alike = " alike" if len(keys) > 1 else ""
+        return f"For {and_join('the ' + k for k in keys)}{alike}, {clause.format(threshold=threshold)}."
+    parts = [f"for {and_join('the ' + k for k in keys)}, {clause.format(threshold='it')}" for keys, clause in groups]
+    return f"Against {threshold}: " + "; ".join(parts) + "."
+
+
+def ar_sentence(sets: Mapping[str, object], digits: int = 2) -> str:
+    """What the Anderson-Rubin sets ``sets`` (name -> :class:`esgrisk.weakiv.ARSet`) say, each fact once.
+
+    Sets of the same shape share one sentence ("The sets for A and B are the
+    whole real line: ..."; "All three sets are bounded."); an unbounded set
+    that excludes an interval names it.
+    """
+    def predicate(ar) -> str:
+        weak = "the honest statement of a weak instrument"
+        if ar.empty:
+            return "{is} empty: every value is rejected, so the model itself is in doubt"
+        if not ar.bounded and len(ar.intervals) == 2:  # two rays: an interval is excluded
+            lo, hi = ar.intervals[0][1], ar.intervals[1][0]
+            return (f"{{is}} unbounded: {{it}} {{excludes}} only the interval ({lo:.{digits}f}, {hi:.{digits}f}) "
+                    f"and cannot rule out large effects of either sign, {weak}")
+        if not ar.bounded:
+            shape = "the whole real line" if len(ar.intervals) == 1 else "unbounded"
+            return f"{{is}} {shape}: the data cannot rule out effects of any size, {weak}"
+        return "{is} bounded"
+
+    singular = {"is": "is", "it": "it", "excludes": "excludes"}
+    plural = {"is": "are", "it": "they", "excludes": "exclude"}
+    groups = group_by({name: predicate(ar) for name, ar in sets.items()})
+    if len(groups) == 1 and len(sets) > 1:
+        count = "Both" if len(sets) == 2 else f"All {NUMBER_WORDS.get(len(sets), len(sets))}"
+        return f"{count} sets {groups[0][1].format(**plural)}."
+    return " ".join(f"The set for {keys[0]} {text.format(**singular)}." if len(keys) == 1
+                    else f"The sets for {and_join(keys)} {text.format(**plural)}."
+                    for keys, text in groups)
+
+
+NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def evidence_table(design: pd.DataFrame, draws: Mapping[str, object], paper: Mapping[str, float],

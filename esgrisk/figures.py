@@ -36,7 +36,8 @@ from matplotlib.figure import Figure
 
 from esgrisk.paths import ROOT, resolve
 
-__all__ = ["BOOK_CJK_FONT", "FIGURE_DPI", "can_draw", "label_firms", "save_figure", "use_book_fonts"]
+__all__ = ["BOOK_COLUMN_PX", "BOOK_CJK_FONT", "BOOK_FIGURE_WIDTH", "BOOK_STYLE", "FIGURE_DPI", "MIN_TEXT_PX",
+           "book_figure", "can_draw", "label_firms", "rendered_text_px", "save_figure", "use_book_fonts"]
 
 #: The CJK font shipped with the book (TrueType subset of Noto Sans CJK SC, SIL OFL).
 BOOK_CJK_FONT = ROOT / "book" / "_static" / "fonts" / "NotoSansCJKsc-book.ttf"
@@ -119,4 +120,59 @@ def label_firms(firms: Sequence[str]) -> tuple[dict[str, str], str]:
     return labels, note
 
 
+#: Width in CSS pixels of the book's text column on a desktop screen (sphinx-book-theme,
+#: measured in Chromium at a 1200 px window): a wider figure is scaled down to it.
+BOOK_COLUMN_PX = 608
+
+#: Widest figure (inches) drawn by the package: at :data:`BOOK_COLUMN_PX` one point of
+#: figure text is then at least 608 / (72 * 7) = 1.2 CSS px, so 10 pt text is about 12 px.
+BOOK_FIGURE_WIDTH = 7.0
+
+#: Smallest text a reader should get in a figure of the book (CSS px at desktop width).
+MIN_TEXT_PX = 9.0
+
+#: The one figure style of the book: font sizes (pt) for a figure at most
+#: :data:`BOOK_FIGURE_WIDTH` wide; :func:`book_figure` adds constrained layout, so titles, colour-bar
+#: labels and legends are placed inside the figure instead of being clipped.
+BOOK_STYLE = {
+    "font.size": 10.0,
+    "axes.titlesize": 12.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": 10.0,
+    "ytick.labelsize": 10.0,
+    "legend.fontsize": 10.0,
+    "figure.titlesize": 12.0,
+}
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib's defaults (done when this module is imported)."""
+    matplotlib.rcParams.update(BOOK_STYLE)
+
+
+def book_figure(width: float = BOOK_FIGURE_WIDTH, height: float = 3.2) -> Figure:
+    """A :class:`~matplotlib.figure.Figure` in the book style, at most :data:`BOOK_FIGURE_WIDTH` wide."""
+    return Figure(figsize=(min(width, BOOK_FIGURE_WIDTH), height), layout="constrained")
+
+
+def rendered_text_px(fig: Figure, dpi: float = 110, column_px: float = BOOK_COLUMN_PX) -> float:
+    """Size in CSS px of the smallest visible text of ``fig`` as the book shows it.
+
+    The figure is saved with a tight bounding box at ``dpi`` (as
+    :func:`esgrisk.diagram.to_image` does) and shown at its natural width or
+    scaled down to ``column_px``, whichever is narrower.
+    """
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    width_in = fig.get_tightbbox(renderer).width
+    px_per_pt = min(dpi, column_px / width_in) / 72
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_window_extent(renderer).width > 0]
+    return min(sizes) * px_per_pt
+
+
 use_book_fonts()
+use_book_style()

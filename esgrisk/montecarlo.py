@@ -1356,27 +1356,26 @@ def plot_estimates(fits: Mapping[str, BatchFit], true: float, window: float = 2.
     The axis shows ``true +/- window``; the share of estimates outside it is
     written next to each box (pooled 2SLS has very long tails).
     """
-    from matplotlib.figure import Figure
+    from esgrisk.figures import book_figure
 
     names = list(fits)
-    fig = Figure(figsize=(7.0, 3.2))
+    fig = book_figure(7.0, 3.4)
     ax = fig.add_subplot()
     lo, hi = true - window, true + window
     data = [np.clip(fits[n].params[:, 0], lo, hi) for n in names]
-    ax.boxplot(data, vert=False, whis=(5, 95), showfliers=False, widths=0.55)
+    ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.55)
     ax.axvline(true, color="tab:red", lw=1.5, label=f"true effect ({true:g})")
     ax.axvline(0.0, color="0.5", lw=0.8, ls=":")
     for i, n in enumerate(names, start=1):
         b = fits[n].params[:, 0]
         outside = float(np.mean((b < lo) | (b > hi)))
         if outside > 0:
-            ax.text(hi, i, f" {outside:.0%} outside", va="center", ha="left", fontsize=8)
+            ax.text(hi, i, f" {outside:.0%} outside", va="center", ha="left")
     ax.set_yticks(range(1, len(names) + 1), [ESTIMATOR_LABELS.get(n, n) for n in names])
     ax.set_xlim(lo, hi)
     ax.set_xlabel("estimated effect of one more risk event on ESG (points)")
-    ax.set_title("Estimates across replications (box: quartiles, whiskers: 5th-95th percentile)", fontsize=10)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    fig.tight_layout()
+    ax.set_title("Estimates across replications\n(box: quartiles, whiskers: 5th-95th percentile)")
+    ax.legend(loc="lower left", frameon=False)
     return fig
 
 
@@ -1387,10 +1386,10 @@ def plot_design_grid(grid: pd.DataFrame, estimators: Sequence[str] = ("firm_fe",
     One line per estimator (colour) and number of years (solid: fewest years,
     dashed: most); the x axis is logarithmic.
     """
-    from matplotlib.figure import Figure
+    from esgrisk.figures import book_figure
 
-    fig = Figure(figsize=(9.5, 3.3))
-    axes = fig.subplots(1, 3)
+    fig = book_figure(7.0, 6.4)
+    *axes, legend_ax = fig.subplots(2, 2).ravel()
     years = sorted(grid["n_years"].unique())
     styles = dict(zip(years, ["-", "--", ":", "-."], strict=False))
     colours = dict(zip(estimators, ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"], strict=False))
@@ -1405,14 +1404,14 @@ def plot_design_grid(grid: pd.DataFrame, estimators: Sequence[str] = ("firm_fe",
         ax.set_xticks(sorted(grid["n_firms"].unique()), [str(g) for g in sorted(grid["n_firms"].unique())])
         ax.minorticks_off()
         ax.set_xlabel("number of firms")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     axes[0].axhline(0, color="0.5", lw=0.8)
     axes[1].set_yscale("log")
     axes[2].axhline(0.95, color="0.5", lw=0.8)
     axes[2].set_ylim(0, 1.02)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7.5, frameon=False)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    legend_ax.axis("off")
+    legend_ax.legend(handles, labels, loc="center", ncol=1, frameon=False)
     return fig
 
 
@@ -1422,23 +1421,22 @@ def plot_thresholds(thresholds: Mapping[tuple[int, int], np.ndarray], true: floa
 
     ``candidates`` (the search grid) fixes a common x axis for all panels.
     """
-    from matplotlib.figure import Figure
+    from esgrisk.figures import book_figure
 
     designs = list(thresholds)
     values = np.concatenate([v[~np.isnan(v)] for v in thresholds.values()])
     lo = float(min(candidates)) if candidates is not None else float(values.min())
     hi = float(max(candidates)) if candidates is not None else float(values.max())
     edges = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + 1.5)
-    fig = Figure(figsize=(3.2 * len(designs), 2.6))
+    fig = book_figure(3.4 * len(designs), 2.8)
     axes = np.atleast_1d(fig.subplots(1, len(designs), sharey=True, sharex=True))
     for ax, d in zip(axes, designs, strict=True):
         v = thresholds[d][~np.isnan(thresholds[d])]
         ax.hist(v, bins=edges, weights=np.full(v.size, 1 / max(v.size, 1)), color="tab:blue")
         ax.axvline(true, color="tab:red", lw=1.5)
-        ax.set_title(f"{d[0]} firms x {d[1]} years", fontsize=10)
+        ax.set_title(f"{d[0]} firms x {d[1]} years")
         ax.set_xlabel("estimated threshold (events)")
     axes[0].set_ylabel("share of replications")
-    fig.tight_layout()
     return fig
 
 
@@ -1449,9 +1447,9 @@ def plot_first_stage_f(draws: Mapping[str, np.ndarray], estimators: Sequence[str
     Vertical lines: the weak-instrument threshold, the paper's printed F and
     this panel's cluster-robust F (one draw), when given.
     """
-    from matplotlib.figure import Figure
+    from esgrisk.figures import book_figure
 
-    fig = Figure(figsize=(9.0, 3.0))
+    fig = book_figure(7.0, 3.6)
     axes = np.atleast_1d(fig.subplots(1, len(estimators), sharey=True))
     edges = np.logspace(-3, 4, 57)
     for ax, name in zip(axes, estimators, strict=True):
@@ -1466,20 +1464,20 @@ def plot_first_stage_f(draws: Mapping[str, np.ndarray], estimators: Sequence[str
         if panel_f is not None and name == "iv_loo" and np.isfinite(panel_f):
             ax.axvline(max(panel_f, edges[0]), color="k", lw=1.5, ls="--", label="this panel (one draw)")
         ax.set_xscale("log")
-        ax.set_title(ESTIMATOR_LABELS.get(name, name), fontsize=9)
+        ax.set_title(ESTIMATOR_LABELS.get(name, name).replace(" (", "\n("))  # two lines: side by side titles fit
         ax.set_xlabel("first-stage F")
     axes[0].set_ylabel("share of replications")
-    axes[0].legend(fontsize=7, frameon=False, loc="upper left")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
 def plot_power_curves(curves: pd.DataFrame, truths: Mapping[str, float]):
     """Rejection rate of "no effect" against the true effect, one panel per equation, +-2 MC SE bands."""
-    from matplotlib.figure import Figure
+    from esgrisk.figures import book_figure
 
     eqs = list(dict.fromkeys(curves["equation"]))
-    fig = Figure(figsize=(9.0, 3.2))
+    fig = book_figure(7.0, 6.0)
     axes = np.atleast_1d(fig.subplots(1, len(eqs), sharey=True))
     titles = {"risk_to_esg": "risk events -> ESG (beta)", "esg_to_risk": "ESG -> risk events (gamma)"}
     for ax, eq in zip(axes, eqs, strict=True):
@@ -1493,12 +1491,13 @@ def plot_power_curves(curves: pd.DataFrame, truths: Mapping[str, float]):
                             part["rejection_rate"] + 2 * part["mc_se"], color=line.get_color(), alpha=0.15)
         ax.axhline(0.05, color="0.5", lw=0.8, ls=":")
         ax.axvline(truths[eq], color="tab:red", lw=1)
-        ax.set_title(titles.get(eq, eq), fontsize=10)
+        ax.set_title(titles.get(eq, eq))
         ax.set_xlabel("true effect")
         ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=6.5, frameon=False, loc="upper right")
-    axes[0].set_ylabel("share rejecting 'no effect' at 5 %")
-    fig.tight_layout()
+    axes[0].set_ylabel("share rejecting\n'no effect' at 5 %")
+    legend = {label: h for ax in axes for h, label in zip(*ax.get_legend_handles_labels(), strict=True)}
+    handles, labels = list(legend.values()), list(legend)
+    fig.legend(handles, labels, loc="outside lower center", ncols=1, frameon=False)  # long labels: one column
     return fig
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from esgrisk import audit, published
 from esgrisk.weakiv import ARSet
@@ -167,10 +166,16 @@ def plot_ar_curves(sets: Mapping[str, ARSet], truths: Mapping[str, float] | None
     simulation's true values, ``estimates`` the 2SLS estimates. Returns a bare
     :class:`matplotlib.figure.Figure`.
     """
+    from esgrisk.figures import book_figure
+
     n = len(sets)
-    fig = Figure(figsize=(4.2 * n, 3.4))
-    axes = fig.subplots(1, n, squeeze=False)[0]
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.3)
+    ncols = min(n, 2)  # two panels a row keep the text legible at the book's width
+    nrows = -(-n // ncols)
+    fig = book_figure(3.5 * ncols, 3.0 * nrows + 0.6)
+    grid_axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in grid_axes[n:]:
+        ax.axis("off")
+    axes = grid_axes[:n]
     for ax, (label, ar) in zip(axes, sets.items()):
         centre = (estimates or {}).get(label, float(np.median(ar.grid)))
         half = width
@@ -190,11 +195,12 @@ def plot_ar_curves(sets: Mapping[str, ARSet], truths: Mapping[str, float] | None
             ax.axvline(estimates[label], color="tab:green", lw=1.2, ls=":", label="2SLS estimate")
         ax.set_xlim(lo, hi)
         ax.set_ylim(0, max(3 * ar.critical_value, 1.0))
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("hypothesised coefficient $b_0$", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0].set_ylabel("AR statistic (Wald / q)", fontsize=8)
-    axes[0].legend(fontsize=7, frameon=False, loc="upper left")
+        ax.set_title(label)
+        ax.set_xlabel("hypothesised coefficient $b_0$")
+    for ax in grid_axes[::ncols]:
+        ax.set_ylabel("AR statistic (Wald / q)")
+    legend = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 

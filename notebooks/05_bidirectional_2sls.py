@@ -68,7 +68,7 @@ from esgrisk import estimate as est
 from esgrisk import published, report, weakiv
 from esgrisk import system as sy
 from esgrisk.descriptive import figure_image as to_image
-from esgrisk.evidence import WEAK_F
+from esgrisk.evidence import WEAK_F, ar_sentence, first_stage_sentence
 from esgrisk.figures import save_figure
 from esgrisk.paths import display_path, output_dir
 from esgrisk.results import write_result
@@ -279,23 +279,9 @@ glue("fc_inc", fs(fit_inc)["f_cluster"], display=False)
 glue("f_df_resid", fs(fit_loo)["df_classical"][1], display=False)
 
 
-def strength(f):
-    return "above" if f > WEAK_F else "below"
-
-
-def verdict(fit, name):
-    first = fs(fit)
-    sides = {strength(first["f_classical"]), strength(first["f_cluster"])}
-    if len(sides) == 2:
-        return (f"For the {name}, the classical and cluster-robust statistics fall on "
-                f"different sides of the rule-of-thumb threshold of {WEAK_F:g}; the "
-                "cluster-robust one decides.")
-    return (f"For the {name}, both statistics are {sides.pop()} the rule-of-thumb threshold "
-            f"of {WEAK_F:g}.")
-
-
-glue("f_verdict", " ".join([verdict(fit_loo, "leave-one-out mean"),
-                            verdict(fit_inc, "inclusive mean")]), display=False)
+glue("f_verdict", first_stage_sentence({
+    "leave-one-out mean": (fs(fit_loo)["f_classical"], fs(fit_loo)["f_cluster"]),
+    "inclusive mean": (fs(fit_inc)["f_classical"], fs(fit_inc)["f_cluster"])}, WEAK_F), display=False)
 
 # %% [markdown]
 # (sec-esg-risk-loo)=
@@ -405,19 +391,6 @@ glue("ar_r2e", ar_r2e.describe(2), display=False)
 glue("ar_crit", ar_loo.critical_value, display=False)
 
 
-def ar_sentence(ar, name):
-    if ar.empty:
-        return f"For {name}, every value is rejected: the model itself is in doubt."
-    if not ar.bounded:
-        if len(ar.intervals) == 2:  # two rays: an interval is excluded, large effects of either sign are not
-            return (f"For {name}, the set is unbounded: it excludes only the interval "
-                    f"({ar.intervals[0][1]:.2f}, {ar.intervals[1][0]:.2f}) and cannot rule out large effects "
-                    "of either sign, the honest statement of a weak instrument.")
-        return (f"For {name}, the set is {'the whole real line' if len(ar.intervals) == 1 else 'unbounded'}: "
-                "the data cannot rule out effects of any size, the honest statement of a weak instrument.")
-    return f"For {name}, the set is bounded."
-
-
 unbounded = [name for name, ar in (("leave-one-out", ar_loo), ("inclusive", ar_inc)) if not ar.bounded]
 from esgrisk import montecarlo as mc  # noqa: E402  (mc's passage: this panel as one draw of the design)
 
@@ -439,9 +412,9 @@ else:
                   "only under the exclusion restriction of the previous point.")
 glue("ar_summary", ar_summary, display=False)
 
-glue("ar_text", " ".join([ar_sentence(ar_loo, "ESG -> risk with the leave-one-out mean"),
-                          ar_sentence(ar_inc, "ESG -> risk with the inclusive mean"),
-                          ar_sentence(ar_r2e, "risk -> ESG")]), display=False)
+glue("ar_text", ar_sentence({"ESG -> risk with the leave-one-out mean": ar_loo,
+                             "ESG -> risk with the inclusive mean": ar_inc,
+                             "risk -> ESG": ar_r2e}), display=False)
 
 # %% [markdown]
 # ## Confidence sets that survive weak instruments

@@ -178,10 +178,7 @@ glue("design_kind", "this panel's own size (`design_at_panel_size`)" if own_size
 glue("min_power", pct(ev.MIN_POWER), display=False)
 glue("min_coverage", pct(ev.MIN_COVERAGE), display=False)
 glue("design_reps", int(e.loc["H1", "design_reps"]), display=False)
-for h in ("H1", "H2", "H3"):
-    glue(f"{h}_power", pct(e.loc[h, "design_power"]), display=False)
-    glue(f"{h}_coverage", pct(e.loc[h, "design_coverage"]), display=False)
-    glue(f"{h}_design_verdict", e.loc[h, "design_verdict"], display=False)
+glue("design_summary", ev.design_summary(e["design_verdict"].to_dict()), display=False)
 d_loo = design.set_index(["equation", "estimator"]).loc[("esg_to_risk", "iv_loo")]
 if np.isfinite(e.loc["H2", "draw_percentile"]):
     glue("h2_draw_sentence", f"This panel's cluster-robust F of {h2_f:.2f} lies at the "
@@ -219,11 +216,13 @@ else:
                  + (", although the simulation builds it in" if is_default else "")
                  + "; one panel's miss is one draw, not a property of the design.")
 glue("h2_bridge", h2_bridge, display=False)
-glue("h3_bridge", "Detecting both arrows here does not establish the loop: the ESG -> risk arrow rests "
-                  "on the same year-level identification as in C2."
-     if h3_verdict == "both arrows detected" else
-     "On this panel the two arrows are not both identified, so this draw cannot show the loop.",
-     display=False)
+if h3_verdict == "both arrows detected":
+    h3_text = ("On this panel both arrows are detected, which does not establish the loop: the ESG -> risk "
+               "arrow rests on the same year-level identification as in C2.")
+else:  # "not established: <reason>" reads as "not established (<reason>)"
+    verdict, _, reason = h3_verdict.partition(": ")
+    h3_text = f"On this panel the loop is {verdict}{f' ({reason})' if reason else ''}, so this draw cannot show it."
+glue("h3_text", h3_text, display=False)
 
 # %% [markdown]
 # ## What the design can show
@@ -235,11 +234,7 @@ glue("h3_bridge", "Detecting both arrows here does not establish the loop: the E
 # the estimator the paper relies on for it. A design "can detect the effect"
 # when its test rejects "no effect" in at least {glue:text}`min_power` of
 # panels and its nominal 95 % intervals cover the truth in at least
-# {glue:text}`min_coverage`. H1: {glue:text}`H1_design_verdict` (power
-# {glue:text}`H1_power`, coverage {glue:text}`H1_coverage`). H2:
-# {glue:text}`H2_design_verdict` (power {glue:text}`H2_power`, coverage
-# {glue:text}`H2_coverage`). H3: {glue:text}`H3_design_verdict` (both arrows
-# detected in {glue:text}`H3_power` of panels). The design is the book's
+# {glue:text}`min_coverage`. {glue:text}`design_summary` The design is the book's
 # calibrated model, in which every exclusion restriction holds by
 # construction: these rates say what the data could show if the paper's
 # identifying assumptions were true, not that they are.
@@ -330,8 +325,7 @@ show_table(estimates, "The paper's coefficients (from `data/published`) and the 
 # *Evidence: {glue:text}`c3_label`.* The loop needs both arrows identified at
 # once (3SLS in {doc}`05_bidirectional_2sls`). {glue:text}`c3_design` The
 # ESG -> risk arrow of the system rests on the same year-level
-# identification as C2. On this panel: {glue:text}`h3_verdict`.
-# {glue:text}`h3_bridge` The paper's own mechanism for the loop (a falling
+# identification as C2. {glue:text}`h3_text` The paper's own mechanism for the loop (a falling
 # score prompts security investment, which lowers *future* events) is a
 # lagged effect of the opposite sign to H2 and cannot be seen in a same-year
 # model ({doc}`01_theory`).
