@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from esgrisk import audit, published
+from esgrisk.figures import book_figure
 from esgrisk.weakiv import ARSet
 
 __all__ = ["compare_table2", "published_rows", "paper_first_stage_f", "compare_twosls",
@@ -166,8 +167,6 @@ def plot_ar_curves(sets: Mapping[str, ARSet], truths: Mapping[str, float] | None
     simulation's true values, ``estimates`` the 2SLS estimates. Returns a bare
     :class:`matplotlib.figure.Figure`.
     """
-    from esgrisk.figures import book_figure
-
     n = len(sets)
     ncols = min(n, 2)  # two panels a row keep the text legible at the book's width
     nrows = -(-n // ncols)
