@@ -1,0 +1,296 @@
+"""Translation units and catalogues of the book's editions (issue 16).
+
+The English text is the source. It is cut into *units*, the blocks a
+translator translates as a whole: paragraphs, headings, list blocks, and
+fenced blocks (a directive such as an admonition or an exercise is one unit,
+nested fences included). A unit with nothing to translate (a label, display
+math, an ``{include}`` line, code) is copied as it is.
+
+Each source page has one gettext catalogue (a ``.po`` file, read and written
+with polib) under ``book/locale/<language>/``, at the page's path relative to
+the repository with ``.po`` for its suffix; the ``msgid`` of an entry is the
+English unit exactly, the ``msgstr`` its translation. A changed English unit
+therefore has no translation until a translator writes one, which is what
+:func:`check_catalogue` reports (page and unit), so the Chinese edition cannot
+silently fall behind the English one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import polib
+import yaml
+
+from esgrisk import paths
+
+__all__ = ["LANGUAGES", "Problem", "Unit", "catalogue_path", "check_catalogue", "is_translatable",
+           "markup_tokens", "page_units", "split_units", "translate_markdown", "update_catalogue"]
+
+LANGUAGES = ("zh_CN",)
+LOCALE_DIR = paths.ROOT / "book" / "locale"
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})")
+# Markup a translation must keep exactly: roles with their targets, inline code, math,
+# labels, glue keys, citations. Their multiset must be equal in the unit and its translation.
+_ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
+_CODE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
+_LABEL = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$", re.M)
+_DIRECTIVE_LINE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{[a-z:-]+\}.*$|^\s*:[a-z-]+:.*$", re.M)
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One translatable block of a page: its text and the 1-based line of the source it starts on."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One unit of a page whose translation is missing, stale or broken."""
+
+    page: str
+    line: int
+    rule: str
+    unit: str
+
+    def __str__(self) -> str:
+        first = self.unit.strip().splitlines()[0] if self.unit.strip() else ""
+        return f"{self.page}:{self.line}: {self.rule}: {first[:100]!r}"
+
+
+def split_units(markdown: str) -> list[tuple[str, int]]:
+    """Cut Markdown into units: blocks separated by blank lines, a fenced block kept whole.
+
+    Returns (unit, 0-based line offset) pairs; joining the units with blank lines in between
+    gives back the text up to runs of blank lines.
+    """
+    lines = markdown.split("\n")
+    units: list[tuple[str, int]] = []
+    block: list[str] = []
+    start = 0
+    fence: str | None = None
+    for number, line in enumerate(lines):
+        if fence is None and not line.strip():
+            if block:
+                units.append(("\n".join(block), start))
+                block = []
+            continue
+        if not block:
+            start = number
+        block.append(line)
+        match = _FENCE.match(line)
+        if match:
+            token = match["fence"]
+            if fence is None:
+                fence = token
+            elif token[0] == fence[0] and len(token) >= len(fence) and not line.strip()[len(token):].strip():
+                fence = None
+    if block:
+        units.append(("\n".join(block), start))
+    return units
+
+
+def _prose(unit: str) -> str:
+    """The unit with the markup that is never translated removed."""
+    text = _DIRECTIVE_LINE.sub(" ", unit)
+    for pattern in (_MATH, _ROLE, _CODE, _LABEL):
+        text = pattern.sub(" ", text)
+    text = re.sub(r"~~~.*?~~~", " ", text, flags=re.S)
+    return text
+
+
+def is_translatable(unit: str) -> bool:
+    """Whether the unit holds words to translate (not only labels, math, code or directives)."""
+    return bool(_WORD.search(_prose(unit)))
+
+
+def _role_token(role: str) -> str:
+    """A role as its translation must keep it: whole, except the title of a cross-reference.
+
+    ``{numref}`chapter %s <ch-audit>``` may become ``{numref}`第 %s 章 <ch-audit>```: its target
+    stays, its title is text.
+    """
+    match = re.fullmatch(r"\{(numref|ref|doc|term|download)\}`(.*?)<([^<>]+)>`", role, re.S)
+    return f"{{{match[1]}}}`<{match[3]}>`" if match else role
+
+
+def markup_tokens(text: str) -> list[str]:
+    """The markup of a unit that its translation must keep: roles, inline code, math, labels (sorted)."""
+    tokens = [*(_role_token(r) for r in _ROLE.findall(text)), *_MATH.findall(text), *_LABEL.findall(text)]
+    rest = _MATH.sub(" ", _ROLE.sub(" ", text))
+    tokens += _CODE.findall(rest)
+    return sorted(t.strip() for t in tokens)
+
+
+def _markdown_cells(path: Path) -> list[tuple[str, int]]:
+    """(source, first line in the file) of each Markdown cell of a jupytext py:percent notebook."""
+    notebook = jupytext.read(path)
+    text = path.read_text(encoding="utf-8").split("\n")
+    markers = [i for i, line in enumerate(text) if line.startswith("# %%")]
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            marker = markers[index] if index < len(markers) else 0
+            cells.append((cell.source, marker + 2))
+    return cells
+
+
+def page_units(path: Path) -> list[Unit]:
+    """The translatable units of a source page (notebooks/*.py or a Markdown page), in order."""
+    path = Path(path)
+    chunks = _markdown_cells(path) if path.suffix == ".py" else [(path.read_text(encoding="utf-8"), 1)]
+    units = []
+    for text, first_line in chunks:
+        for unit, offset in split_units(text):
+            if is_translatable(unit):
+                units.append(Unit(unit, first_line + offset))
+    return units
+
+
+def catalogue_path(source: Path, language: str = "zh_CN") -> Path:
+    """Where the catalogue of a source page lives: book/locale/<language>/<page path>.po."""
+    relative = Path(source).resolve().relative_to(paths.ROOT)
+    return LOCALE_DIR / language / relative.with_suffix(".po")
+
+
+def _read(catalogue: Path) -> polib.POFile:
+    return polib.pofile(str(catalogue), wrapwidth=0) if catalogue.exists() else polib.POFile(wrapwidth=0)
+
+
+def update_catalogue(source: Path, language: str = "zh_CN") -> tuple[int, int]:
+    """Bring a page's catalogue in step with its English units.
+
+    New units get an empty translation; units that left the English text are kept as
+    obsolete entries (``#~``), so a translator sees the old translation of a changed
+    paragraph. Returns (units without translation, obsolete entries).
+    """
+    catalogue = catalogue_path(source, language)
+    po = _read(catalogue)
+    po.metadata = {"Project-Id-Version": "esgrisk book", "Language": language,
+                   "MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
+                   "Content-Transfer-Encoding": "8bit"}
+    units = page_units(source)
+    wanted = {u.text for u in units}
+    existing = {e.msgid: e for e in po}
+    entries = []
+    for unit in units:
+        entry = existing.pop(unit.text, None)
+        if entry is None:
+            entry = polib.POEntry(msgid=unit.text, msgstr="")
+        entry.obsolete = False
+        entry.occurrences = [(str(Path(source).resolve().relative_to(paths.ROOT)), str(unit.line))]
+        if entry not in entries:
+            entries.append(entry)
+    obsolete = [e for msgid, e in existing.items() if msgid not in wanted]
+    for entry in obsolete:
+        entry.obsolete = True
+        entry.occurrences = []
+    fresh = polib.POFile(wrapwidth=0)
+    fresh.metadata = po.metadata
+    seen = set()
+    for entry in [*entries, *obsolete]:
+        if (entry.msgid, entry.obsolete) not in seen:
+            seen.add((entry.msgid, entry.obsolete))
+            fresh.append(entry)
+    catalogue.parent.mkdir(parents=True, exist_ok=True)
+    fresh.save(str(catalogue))
+    return sum(1 for e in entries if not e.msgstr), len(obsolete)
+
+
+def check_catalogue(source: Path, language: str = "zh_CN") -> list[Problem]:
+    """Every English unit of the page has a current, structurally faithful translation.
+
+    Rules: ``untranslated`` (no entry, an empty msgstr, or a fuzzy one: the English unit is
+    new or changed since it was translated) and ``markup`` (the translation does not keep the
+    unit's roles, glue keys, inline code, math and labels exactly).
+    """
+    page = str(Path(source).resolve().relative_to(paths.ROOT))
+    catalogue = catalogue_path(source, language)
+    po = _read(catalogue)
+    translations = {e.msgid: e for e in po if not e.obsolete}
+    problems = []
+    for unit in page_units(source):
+        entry = translations.get(unit.text)
+        if entry is None or not entry.msgstr.strip() or "fuzzy" in entry.flags:
+            problems.append(Problem(page, unit.line, "untranslated", unit.text))
+        elif markup_tokens(entry.msgstr) != markup_tokens(unit.text):
+            problems.append(Problem(page, unit.line, "markup", unit.text))
+    return problems
+
+
+def translate_markdown(markdown: str, translations: dict[str, str]) -> str:
+    """The Markdown with every translatable unit replaced by its translation (others kept).
+
+    Raises KeyError naming the first unit without a translation: an edition is never built
+    half-translated.
+    """
+    out = []
+    for unit, _ in split_units(markdown):
+        if is_translatable(unit):
+            if not translations.get(unit, "").strip():
+                raise KeyError(f"no translation for: {unit.strip().splitlines()[0][:100]!r}")
+            out.append(translations[unit])
+        else:
+            out.append(unit)
+    return "\n\n".join(out) + ("\n" if markdown.endswith("\n") else "")
+
+
+_INCLUDE = re.compile(r"```\{include\}\s+(\S+)")
+
+
+def source_pages() -> list[Path]:
+    """Every English source page of the book: the _toc.yml pages and the files they include.
+
+    A toc entry ``executed/NN_topic`` is the notebook ``notebooks/NN_topic.py``; ``book/x`` is
+    ``book/x.md``. Included files (``{include}``) follow the page that includes them; generated
+    ones (under ``executed/``) are written by code and translated through the code catalogue.
+    """
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    entries = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    pages: list[Path] = []
+    for entry in entries:
+        source = (paths.ROOT / "notebooks" / (Path(entry).name + ".py") if entry.startswith("executed/")
+                  else paths.ROOT / (entry + ".md"))
+        pages.append(source)
+        base = paths.ROOT / Path(entry).parent
+        for target in _INCLUDE.findall(source.read_text(encoding="utf-8")):
+            # normpath, not resolve: executed/ is a link into .builds/
+            included = Path(os.path.normpath(base / target))
+            if paths.ROOT / "executed" not in included.parents and included.exists():
+                pages.append(included)
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m esgrisk.i18n update|check``: refresh the catalogues, or check them (exit 1 on a problem)."""
+    parser = argparse.ArgumentParser(prog="python -m esgrisk.i18n", description=main.__doc__)
+    parser.add_argument("command", choices=["update", "check"])
+    parser.add_argument("--language", default=LANGUAGES[0])
+    args = parser.parse_args(argv)
+    problems: list[Problem] = []
+    for page in source_pages():
+        if args.command == "update":
+            missing, obsolete = update_catalogue(page, args.language)
+            print(f"{catalogue_path(page, args.language).relative_to(paths.ROOT)}: "
+                  f"{missing} to translate, {obsolete} obsolete")
+        else:
+            problems += check_catalogue(page, args.language)
+    for problem in problems:
+        print(problem)
+    if args.command == "check":
+        print(f"{len(problems)} translation problem(s) in {len(source_pages())} pages ({args.language})")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
