@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jupytext
@@ -29,11 +30,22 @@ import yaml
 
 from esgrisk import paths
 
-__all__ = ["LANGUAGES", "Problem", "Unit", "catalogue_path", "check_catalogue", "is_translatable",
-           "markup_tokens", "page_units", "split_units", "translate_markdown", "update_catalogue"]
+__all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
+           "check_catalogue", "edition_key", "glue_i18n", "is_translatable", "markup_tokens",
+           "page_units", "split_units", "tr", "translate", "translate_markdown", "update_catalogue"]
 
 LANGUAGES = ("zh_CN",)
 LOCALE_DIR = paths.ROOT / "book" / "locale"
+# Text the code writes (generated sentences, table captions and headers, figure labels) has one
+# catalogue, shipped with the package; msgid = the English text or template, exactly.
+CODE_CATALOGUE = Path(__file__).resolve().parent / "locale" / "{language}" / "esgrisk.po"
+# One execution writes every edition's outputs. A value glued for another edition than the
+# English one is glued as "<key>__<language>"; an output for one edition only carries
+# output metadata {"esgrisk": {"language": <language>}} ("en" for the English edition).
+# The build keeps, for each edition, its own outputs and the shared (untagged) ones, and
+# renames "<key>__<language>" to "<key>", so pages use the same glue keys in every edition.
+EDITION_KEY = "{key}__{language}"
+SOURCE_LANGUAGE = "en"
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})")
 # Markup a translation must keep exactly: roles with their targets, inline code, math,
@@ -243,6 +255,79 @@ def translate_markdown(markdown: str, translations: dict[str, str]) -> str:
         else:
             out.append(unit)
     return "\n\n".join(out) + ("\n" if markdown.endswith("\n") else "")
+
+
+def edition_key(key: str, language: str) -> str:
+    """The glue key under which the value of ``key`` for ``language`` is stored (``key`` for English)."""
+    return key if language == SOURCE_LANGUAGE else EDITION_KEY.format(key=key, language=language)
+
+
+@cache
+def _code_translations(language: str) -> dict[str, str]:
+    catalogue = Path(str(CODE_CATALOGUE).format(language=language))
+    if not catalogue.exists():
+        return {}
+    return {e.msgid: e.msgstr for e in polib.pofile(str(catalogue)) if e.msgstr and not e.obsolete
+            and "fuzzy" not in e.flags}
+
+
+# msgids looked up at run time without a translation, per language: the edition build and
+# `make check-translations` report them (the kernel writes them into the output metadata).
+UNTRANSLATED: dict[str, set[str]] = {}
+
+
+def translate(text: str, language: str) -> str:
+    """``text`` (an exact msgid of the code catalogue) in ``language``; English if not translated.
+
+    An untranslated msgid is remembered in :data:`UNTRANSLATED`, so that a missing translation
+    is reported rather than silently shown in English.
+    """
+    if language == SOURCE_LANGUAGE:
+        return text
+    found = _code_translations(language).get(text)
+    if found is None:
+        UNTRANSLATED.setdefault(language, set()).add(text)
+        return text
+    return found
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence the code generates, in every language: an English template and its values.
+
+    ``tr("The estimate is {b:.2f}", b=0.5).render("zh_CN")`` formats the catalogue's
+    translation of the template with the same values, so numbers are identical in every
+    edition. Values that are Messages themselves are rendered in the same language.
+    """
+
+    template: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def render(self, language: str = SOURCE_LANGUAGE) -> str:
+        values = {k: v.render(language) if isinstance(v, Message) else v for k, v in self.values}
+        return translate(self.template, language).format(**values)
+
+    def __str__(self) -> str:
+        return self.render(SOURCE_LANGUAGE)
+
+
+def tr(template: str, **values) -> Message:
+    """A :class:`Message`: ``template`` is the English text (a msgid of the code catalogue)."""
+    return Message(template, tuple(values.items()))
+
+
+def glue_i18n(key: str, value, kind: str = "text") -> None:
+    """Glue ``value`` (a Message, or a function of the language) once per edition.
+
+    ``kind`` "text" glues a plain string, "md" a Markdown object. The English value is glued
+    under ``key``, every other edition's under :func:`edition_key`.
+    """
+    from IPython.display import Markdown  # noqa: PLC0415 - only kernels glue
+    from myst_nb import glue  # noqa: PLC0415
+
+    for language in (SOURCE_LANGUAGE, *LANGUAGES):
+        text = value.render(language) if isinstance(value, Message) else value(language)
+        glue(edition_key(key, language), Markdown(text) if kind == "md" else text, display=False)
 
 
 _INCLUDE = re.compile(r"```\{include\}\s+(\S+)")
