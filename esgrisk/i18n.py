@@ -36,9 +36,11 @@ __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "
 
 LANGUAGES = ("zh_CN",)
 LOCALE_DIR = paths.ROOT / "book" / "locale"
-# Text the code writes (generated sentences, table captions and headers, figure labels) has one
-# catalogue, shipped with the package; msgid = the English text or template, exactly.
-CODE_CATALOGUE = Path(__file__).resolve().parent / "locale" / "{language}" / "esgrisk.po"
+# Text the code writes (generated sentences, table captions and headers, figure labels) is
+# translated by the catalogues shipped with the package, esgrisk/locale/<language>/*.po (one per
+# concern: the union is one catalogue, a msgid may appear once); msgid = the English text or
+# template, exactly.
+CODE_CATALOGUE = Path(__file__).resolve().parent / "locale" / "{language}"
 # One execution writes every edition's outputs. A value glued for another edition than the
 # English one is glued as "<key>__<language>"; an output for one edition only carries
 # output metadata {"esgrisk": {"language": <language>}} ("en" for the English edition).
@@ -264,11 +266,14 @@ def edition_key(key: str, language: str) -> str:
 
 @cache
 def _code_translations(language: str) -> dict[str, str]:
-    catalogue = Path(str(CODE_CATALOGUE).format(language=language))
-    if not catalogue.exists():
-        return {}
-    return {e.msgid: e.msgstr for e in polib.pofile(str(catalogue)) if e.msgstr and not e.obsolete
-            and "fuzzy" not in e.flags}
+    translations: dict[str, str] = {}
+    for catalogue in sorted(Path(str(CODE_CATALOGUE).format(language=language)).glob("*.po")):
+        for e in polib.pofile(str(catalogue)):
+            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags:
+                if translations.get(e.msgid, e.msgstr) != e.msgstr:
+                    raise ValueError(f"{catalogue}: msgid {e.msgid!r} translated differently in two catalogues")
+                translations[e.msgid] = e.msgstr
+    return translations
 
 
 # msgids looked up at run time without a translation, per language: the edition build and
