@@ -18,6 +18,7 @@ silently fall behind the English one.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -31,8 +32,8 @@ import yaml
 from esgrisk import paths
 
 __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
-           "check_catalogue", "edition_key", "glue_i18n", "is_translatable", "markup_tokens",
-           "page_units", "split_units", "tr", "translate", "translate_markdown", "update_catalogue"]
+           "catalogue_translations", "check_catalogue", "edition_key", "glue_i18n", "is_translatable", "markup_tokens",
+           "page_units", "split_units", "tr", "translate", "translate_markdown", "untranslated_outputs", "update_catalogue"]
 
 LANGUAGES = ("zh_CN",)
 LOCALE_DIR = paths.ROOT / "book" / "locale"
@@ -48,6 +49,7 @@ CODE_CATALOGUE = Path(__file__).resolve().parent / "locale" / "{language}"
 # renames "<key>__<language>" to "<key>", so pages use the same glue keys in every edition.
 EDITION_KEY = "{key}__{language}"
 SOURCE_LANGUAGE = "en"
+EDITION_METADATA = "esgrisk"  # the output metadata key: {"esgrisk": {"language": ..., "untranslated": [...]}}
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})")
 # Markup a translation must keep exactly: roles with their targets, inline code, math,
@@ -58,6 +60,7 @@ _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 _LABEL = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$", re.M)
 _DIRECTIVE_LINE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{[a-z:-]+\}.*$|^\s*:[a-z-]+:.*$", re.M)
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_MATH_LABEL = re.compile(r"^\s*\([A-Za-z0-9_:.-]+\)\s*$", re.M)  # the label after display math: $$ (eq-x)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,13 @@ def split_units(markdown: str) -> list[tuple[str, int]]:
         if not block:
             start = number
         block.append(line)
+        if fence is None and line.strip().startswith("$$") and line.strip().count("$$") == 1:
+            fence = "$$"  # a display-math block may hold blank lines: it is one unit
+            continue
+        if fence == "$$":
+            if "$$" in line:
+                fence = None
+            continue
         match = _FENCE.match(line)
         if match:
             token = match["fence"]
@@ -117,7 +127,7 @@ def split_units(markdown: str) -> list[tuple[str, int]]:
 def _prose(unit: str) -> str:
     """The unit with the markup that is never translated removed."""
     text = _DIRECTIVE_LINE.sub(" ", unit)
-    for pattern in (_MATH, _ROLE, _CODE, _LABEL):
+    for pattern in (_MATH, _ROLE, _CODE, _LABEL, _MATH_LABEL):
         text = pattern.sub(" ", text)
     text = re.sub(r"~~~.*?~~~", " ", text, flags=re.S)
     return text
@@ -138,9 +148,33 @@ def _role_token(role: str) -> str:
     return f"{{{match[1]}}}`<{match[3]}>`" if match else role
 
 
+# Directives whose argument is a title (translated); any other directive's line is kept whole
+# (``{solution} ex-4-1``, ``{include} ../book/x.md``, ``{figure} path``).
+_TITLED_DIRECTIVES = {"admonition", "exercise", "dropdown", "topic", "sidebar", "margin"}
+_DIRECTIVE_OPEN = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})\{(?P<name>[a-z:-]+)\}.*$", re.M)
+# Directive options (``:label:``, ``:name:``, ``:class:``) are kept whole, except text options.
+_OPTION = re.compile(r"^\s*:(?P<name>[a-z-]+):(?:\s.*)?$", re.M)
+_TEXT_OPTIONS = {"alt", "title", "caption"}
+
+
+def _directive_tokens(text: str) -> list[str]:
+    tokens = []
+    for match in _DIRECTIVE_OPEN.finditer(text):
+        line = match[0].strip().lstrip("`~:")
+        tokens.append(f"{{{match['name']}}}" if match["name"] in _TITLED_DIRECTIVES else line.strip())
+    if tokens:  # options only inside a directive
+        tokens += [m[0].strip() for m in _OPTION.finditer(text) if m["name"] not in _TEXT_OPTIONS]
+    return tokens
+
+
 def markup_tokens(text: str) -> list[str]:
-    """The markup of a unit that its translation must keep: roles, inline code, math, labels (sorted)."""
-    tokens = [*(_role_token(r) for r in _ROLE.findall(text)), *_MATH.findall(text), *_LABEL.findall(text)]
+    """The markup of a unit that its translation must keep (sorted).
+
+    Roles (a cross-reference's title excepted), inline code, math, labels, and in a directive its
+    name, its argument unless it is a title, and its options (``:label:``, ``:class:`` ...).
+    """
+    tokens = [*(_role_token(r) for r in _ROLE.findall(text)), *_MATH.findall(text), *_LABEL.findall(text),
+              *_directive_tokens(text)]
     rest = _MATH.sub(" ", _ROLE.sub(" ", text))
     tokens += _CODE.findall(rest)
     return sorted(t.strip() for t in tokens)
@@ -221,37 +255,83 @@ def update_catalogue(source: Path, language: str = "zh_CN") -> tuple[int, int]:
     return sum(1 for e in entries if not e.msgstr), len(obsolete)
 
 
+def catalogue_translations(source: Path, language: str = "zh_CN") -> dict[str, str]:
+    """The usable translations of a page's catalogue: msgid -> msgstr (not empty, obsolete or fuzzy)."""
+    return {e.msgid: e.msgstr for e in _read(catalogue_path(source, language))
+            if e.msgstr.strip() and not e.obsolete and "fuzzy" not in e.flags}
+
+
 def check_catalogue(source: Path, language: str = "zh_CN") -> list[Problem]:
     """Every English unit of the page has a current, structurally faithful translation.
 
-    Rules: ``untranslated`` (no entry, an empty msgstr, or a fuzzy one: the English unit is
-    new or changed since it was translated) and ``markup`` (the translation does not keep the
-    unit's roles, glue keys, inline code, math and labels exactly).
+    Rules: ``untranslated`` (no entry, or an empty msgstr: the unit is new), ``stale`` (the
+    English unit changed after its translation was made: the catalogue holds a translated entry
+    for a unit the page no longer has, or the entry is marked fuzzy; run ``python -m esgrisk.i18n
+    update`` and translate it again) and ``markup`` (the translation does not keep the unit's
+    roles, glue keys, inline code, math and labels exactly).
     """
     page = str(Path(source).resolve().relative_to(paths.ROOT))
     catalogue = catalogue_path(source, language)
     po = _read(catalogue)
+    units = page_units(source)
+    current = {u.text for u in units}
     translations = {e.msgid: e for e in po if not e.obsolete}
+    # translations made for English text the page no longer has: the unit changed since
+    orphans = {e.msgid for e in po if e.msgstr.strip() and e.msgid not in current}
     problems = []
-    for unit in page_units(source):
+    for unit in units:
         entry = translations.get(unit.text)
-        if entry is None or not entry.msgstr.strip() or "fuzzy" in entry.flags:
-            problems.append(Problem(page, unit.line, "untranslated", unit.text))
+        if entry is not None and entry.msgstr.strip() and "fuzzy" in entry.flags:
+            problems.append(Problem(page, unit.line, "stale", unit.text))
+        elif entry is None or not entry.msgstr.strip():
+            changed = difflib.get_close_matches(unit.text, orphans, n=1, cutoff=0.6) if orphans else []
+            problems.append(Problem(page, unit.line, "stale" if changed else "untranslated", unit.text))
         elif markup_tokens(entry.msgstr) != markup_tokens(unit.text):
             problems.append(Problem(page, unit.line, "markup", unit.text))
     return problems
 
 
-def translate_markdown(markdown: str, translations: dict[str, str]) -> str:
+def untranslated_outputs(executed: Path | None = None, language: str = "zh_CN") -> list[tuple[str, str]]:
+    """The code-generated text of the executed notebooks that has no translation: (chapter, msgid).
+
+    Every output the kernel wrote for ``language`` lists in its metadata
+    (``{"esgrisk": {"language": ..., "untranslated": [...]}}``) the msgids of the code catalogue
+    it could not translate; each is one problem. Raises FileNotFoundError if nothing was executed.
+    """
+    import json  # noqa: PLC0415 - only this check reads notebooks as JSON
+
+    folder = Path(executed or paths.EXECUTED)
+    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not notebooks:
+        raise FileNotFoundError(f"no executed notebooks in {folder}: run `make book` first")
+    problems = []
+    for notebook in notebooks:
+        seen: set[str] = set()
+        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+            for output in cell.get("outputs", []):
+                meta = output.get("metadata", {}).get(EDITION_METADATA, {})
+                if meta.get("language") == language:
+                    for msgid in meta.get("untranslated", []):
+                        if msgid not in seen:
+                            seen.add(msgid)
+                            problems.append((notebook.stem, msgid))
+    return problems
+
+
+def translate_markdown(markdown: str, translations: dict[str, str], *, fallback: bool = False) -> str:
     """The Markdown with every translatable unit replaced by its translation (others kept).
 
     Raises KeyError naming the first unit without a translation: an edition is never built
-    half-translated.
+    half-translated. ``fallback=True`` (development only: ``ESGRISK_I18N_FALLBACK=1``) keeps
+    such a unit in English instead.
     """
     out = []
     for unit, _ in split_units(markdown):
         if is_translatable(unit):
             if not translations.get(unit, "").strip():
+                if fallback:
+                    out.append(unit)
+                    continue
                 raise KeyError(f"no translation for: {unit.strip().splitlines()[0][:100]!r}")
             out.append(translations[unit])
         else:
@@ -364,9 +444,22 @@ def source_pages() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """``python -m esgrisk.i18n update|check``: refresh the catalogues, or check them (exit 1 on a problem)."""
     parser = argparse.ArgumentParser(prog="python -m esgrisk.i18n", description=main.__doc__)
-    parser.add_argument("command", choices=["update", "check"])
+    parser.add_argument("command", choices=["update", "check", "missing"],
+                        help="update, check: the page catalogues; missing: code text of executed notebooks "
+                             "the code catalogue does not translate")
+    parser.add_argument("executed", nargs="?", type=Path, help="missing: the executed notebooks (executed/)")
     parser.add_argument("--language", default=LANGUAGES[0])
     args = parser.parse_args(argv)
+    if args.command == "missing":
+        try:
+            found = untranslated_outputs(args.executed, args.language)
+        except FileNotFoundError as error:
+            print(error)
+            return 1
+        for chapter, msgid in found:
+            print(f"{chapter}: {msgid}")
+        print(f"{len(found)} untranslated code text(s) in the executed notebooks ({args.language})")
+        return 1 if found else 0
     problems: list[Problem] = []
     for page in source_pages():
         if args.command == "update":

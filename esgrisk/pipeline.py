@@ -813,23 +813,80 @@ def _interrupt(signum, frame):
 
 
 def html_inputs(gen: Generation) -> str:
-    """Hash of what the HTML build reads: the chapters' records and every page, config and toc file."""
+    """Hash of what the HTML build reads: the chapters' records and every page, config and toc file.
+
+    The catalogues (``book/locale``), the translation code and whether untranslated units may
+    fall back to English (``ESGRISK_I18N_FALLBACK``) are inputs of the Chinese edition.
+    """
     digest = hashlib.sha256()
     digest.update(json.dumps({n: r.get("key") for n, r in sorted(gen.records.items())}).encode())
-    for path in _files(("_config.yml", "_toc.yml", "book/**/*")):
+    for path in _files(("_config.yml", "_toc.yml", "book/**/*", "esgrisk/i18n.py")):
         digest.update(_rel(path).encode() + b"\0" + sha256_file(path).encode())
     digest.update((gen.executed / "provenance.md").read_bytes())
+    digest.update(f"fallback={os.environ.get(I18N_FALLBACK_ENV) == '1'}".encode())
     return digest.hexdigest()
 
 
-def build_html(gen: Generation, out=sys.stdout) -> float:
-    """Build the generation's book with Jupyter Book (warnings as errors) into ``gen/html``.
+# Every edition but the English one: its language and the folder of _build/html it is written to.
+EDITIONS = {"zh_CN": "zh"}
+I18N_FALLBACK_ENV = "ESGRISK_I18N_FALLBACK"  # development only: untranslated units stay English
+
+
+def _merge(base: dict, over: Mapping[str, Any]) -> dict:
+    """``base`` with ``over`` laid over it: mappings merged key by key, other values replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, Mapping) and isinstance(
+            merged.get(key), dict) else value
+    return merged
+
+
+def edition_config(language: str, src: Path) -> tuple[Path, Path]:
+    """Write the configuration and toc of an edition into the build's source folder ``src``.
+
+    The edition's ``book/locale/<language>/_config.yml`` is laid over ``_config.yml``; its
+    ``toc_captions`` translate the captions of ``_toc.yml`` (the pages are the same). Returns
+    (config, toc) paths.
+    """
+    base = yaml.safe_load((paths.ROOT / "_config.yml").read_text(encoding="utf-8"))
+    over = yaml.safe_load((paths.ROOT / "book" / "locale" / language / "_config.yml").read_text(encoding="utf-8"))
+    captions = over.pop("toc_captions", {}) or {}
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if "caption" in part:
+            if part["caption"] not in captions:
+                raise ChapterFailed(f"FAILED html build ({language}): no translation of the toc caption "
+                                    f"{part['caption']!r} in book/locale/{language}/_config.yml (toc_captions)")
+            part["caption"] = captions[part["caption"]]
+    config, toc_file = src / f"_config.{language}.yml", src / f"_toc.{language}.yml"
+    config.write_text(yaml.safe_dump(_merge(base, over), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    toc_file.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return config, toc_file
+
+
+def _jupyter_book(src: Path, output: Path, builder: str, language: str | None = None) -> list[str]:
+    """The ``jupyter-book build`` command of one edition (warnings as errors)."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jb), "build", str(src), "--path-output", str(output), "--builder", builder,
+               "-W", "-n", "--keep-going"]
+    if language is not None:
+        config, toc = edition_config(language, src)
+        command += ["--config", str(config), "--toc", str(toc)]
+    return command
+
+
+def build_html(gen: Generation, out=sys.stdout, jobs: int = 2) -> float:
+    """Build the generation's book, every edition, with Jupyter Book (warnings as errors) into ``gen/html``.
 
     Jupyter Book reads a source folder of the generation's own: links to the
     book's pages, config and toc, and the generation's ``executed/`` and
     ``results/``. Nothing else in the checkout (stray notebooks, hidden
     folders, earlier builds) can enter the book, and no page of an earlier
-    build survives in the new one.
+    build survives in the new one. The English book goes to ``gen/html``, each
+    other edition (:data:`EDITIONS`) to its folder inside it (``gen/html/zh``),
+    from the same executed notebooks (``book/_ext/book_i18n.py``); with
+    ``jobs`` >= 2 the editions build at the same time. If any edition fails,
+    the build fails: no edition is published without the others.
     """
     src = gen.root / "src"
     src.mkdir(exist_ok=True)
@@ -838,30 +895,50 @@ def build_html(gen: Generation, out=sys.stdout) -> float:
     for name in ("executed", "results"):
         (src / name).symlink_to(Path("..") / name, target_is_directory=True)
     started = time.perf_counter()
-    jb = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jb), "build", str(src), "--path-output", str(gen.root / "jb"),
-               "--builder", "html", "-W", "-n", "--keep-going"]
-    log = gen.root / "jupyter-book.log"
-    with open(log, "w", encoding="utf-8") as handle:
-        process = subprocess.Popen(command, cwd=src, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            code = process.wait()
-        except BaseException:
+    builds = {"en": _jupyter_book(src, gen.root / "jb", "html")}
+    for language in EDITIONS:
+        builds[language] = _jupyter_book(src, gen.root / f"jb-{language}", "html", language)
+    logs = {lang: gen.root / ("jupyter-book.log" if lang == "en" else f"jupyter-book.{lang}.log")
+            for lang in builds}
+    codes: dict[str, int] = {}
+    running: dict[str, subprocess.Popen] = {}
+    handles = []
+    try:
+        for language, command in builds.items():
+            handle = open(logs[language], "w", encoding="utf-8")
+            handles.append(handle)
+            running[language] = subprocess.Popen(command, cwd=src, stdout=handle, stderr=subprocess.STDOUT,
+                                                 start_new_session=True)
+            if jobs < 2:  # one at a time
+                codes[language] = running.pop(language).wait()
+        for language, process in running.items():
+            codes[language] = process.wait()
+    except BaseException:
+        for process in running.values():
             _kill_group(process.pid)
             process.wait()
-            raise
+        raise
+    finally:
+        for handle in handles:
+            handle.close()
     seconds = time.perf_counter() - started
-    if code != 0:
-        kept = failure_folder() / "jupyter-book.log"
-        shutil.copy2(log, kept)
-        text = _ANSI.sub("", log.read_text(encoding="utf-8"))
-        problems = [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
-        tail = "\n".join((problems or text.strip().splitlines())[-20:]).replace(str(src) + "/", "")
-        raise ChapterFailed(f"FAILED html build (jupyter-book exit {code}); the last good book is kept; "
-                            f"full log: {_shown_failure(kept)}\n{tail}")
+    for language, code in codes.items():
+        if code != 0:
+            log = logs[language]
+            kept = failure_folder() / log.name
+            shutil.copy2(log, kept)
+            text = _ANSI.sub("", log.read_text(encoding="utf-8"))
+            problems = [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+            tail = "\n".join((problems or text.strip().splitlines())[-20:]).replace(str(src) + "/", "")
+            which = "" if language == "en" else f" of the {language} edition"
+            raise ChapterFailed(f"FAILED html build{which} (jupyter-book exit {code}); the last good book is "
+                                f"kept; full log: {_shown_failure(kept)}\n{tail}")
     (gen.root / "jb" / "_build" / "html").rename(gen.html)
     shutil.rmtree(gen.root / "jb", ignore_errors=True)
-    _print(out, f"[html] built in {seconds:5.1f} s")
+    for language, folder in EDITIONS.items():
+        (gen.root / f"jb-{language}" / "_build" / "html").rename(gen.html / folder)
+        shutil.rmtree(gen.root / f"jb-{language}", ignore_errors=True)
+    _print(out, f"[html] built in {seconds:5.1f} s (editions: en, {', '.join(EDITIONS)})")
     return seconds
 
 
@@ -956,7 +1033,7 @@ def _run(all_names, selected, overrides, force, jobs, html, out, err) -> list[Ch
                 _print(out, "[html] unchanged, skipped")
                 shutil.rmtree(gen.root, ignore_errors=True)
                 return results
-            build_html(gen, out)
+            build_html(gen, out, jobs)
             (gen.root / "html_inputs").write_text(fp)
         shutil.rmtree(gen.root / "work", ignore_errors=True)
         shutil.rmtree(gen.root / "src", ignore_errors=True)
@@ -973,7 +1050,7 @@ def _run(all_names, selected, overrides, force, jobs, html, out, err) -> list[Ch
 
 def keep_unpublished(gen: Generation) -> None:
     """Keep the chapters a failed or interrupted build completed (for reuse, never shown); drop the rest."""
-    for scratch in ("work", "src", "jb", "html"):
+    for scratch in ("work", "src", "jb", *(f"jb-{lang}" for lang in EDITIONS), "html"):
         shutil.rmtree(gen.root / scratch, ignore_errors=True)
     shutil.rmtree(UNPUBLISHED, ignore_errors=True)
     try:

@@ -352,7 +352,7 @@ def _footer(app: Sphinx, pagename: str, templatename: str, context: dict, doctre
         + (f' &middot; <a href="{pathto("book/changelog")}">Changes</a>'
            if "book/changelog" in app.env.found_docs else "")
         + f' &middot; <a href="{pathto(PDF_NAME, 1)}">PDF</a></p>')
-    if "body" in context:
+    if "body" in context and not (app.config.language or "en").startswith("zh"):  # a Chinese page is zh
         context["body"] = mark_chinese(context["body"])
 
 

@@ -1,0 +1,268 @@
+"""Sphinx extension of the book's editions (issue 16): one execution, an English and a Chinese book.
+
+Loaded by Jupyter Book through ``sphinx.local_extensions`` in ``_config.yml``. The edition is the
+Sphinx ``language``: ``en`` (the default) is the English book, ``zh_CN`` the Chinese one, built by
+``esgrisk.pipeline`` from the same ``executed/`` notebooks into ``_build/html/zh/`` with the
+configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
+
+* **Outputs of one edition.** The kernel writes every edition's outputs into the executed
+  notebooks (``esgrisk.i18n``): an output for one edition only carries the output metadata
+  ``{"esgrisk": {"language": ...}}``; a value glued for Chinese is glued as ``<key>__zh_CN``.
+  On ``source-read`` each edition drops the other editions' outputs; the Chinese one replaces
+  each glued ``<key>`` by its ``<key>__zh_CN`` twin, renamed ``<key>``, so the Chinese pages use
+  the glue keys of the English ones.
+* **Translated text.** In the Chinese edition every translatable unit of a page (notebook
+  Markdown cells, ``book/*.md`` pages, and on ``include-read`` the included ``book/teaching``
+  files) is replaced by its translation from the page's catalogue
+  ``book/locale/zh_CN/<page path>.po`` (``esgrisk.i18n.translate_markdown``). A unit without a
+  translation stops the build with an error naming the page and the unit, so no half-translated
+  edition is published; ``ESGRISK_I18N_FALLBACK=1`` (development only) keeps it in English and
+  says how many units were kept.
+* **Twin links.** Every page links to its twin in the other edition (``中文`` / ``English``) at
+  the top of the article, and names it as ``<link rel="alternate" hreflang=...>``; links are
+  relative, so the site works offline and from any folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from esgrisk import i18n
+
+logger = logging.getLogger(__name__)
+
+#: The English book's language, and the folder of the site each other edition is written to.
+SOURCE = i18n.SOURCE_LANGUAGE
+EDITION_FOLDER = {"zh_CN": "zh"}
+#: How each edition names itself in the other's header, and its HTML language tag.
+EDITION_NAME = {SOURCE: "English", "zh_CN": "中文"}
+EDITION_TAG = {SOURCE: "en", "zh_CN": "zh-CN"}
+#: Development only: untranslated units stay English instead of stopping the build.
+FALLBACK_ENV = "ESGRISK_I18N_FALLBACK"
+#: Written into the root of each non-English edition: how it was built (for the tests).
+EDITION_FILE = "edition.json"
+EXECUTED_PAGE = re.compile(r"^executed/(?P<name>\d\d_[A-Za-z0-9_]+)$")
+
+
+def edition(app: Sphinx) -> str:
+    """The edition a build makes: its Sphinx ``language`` (``en`` unless configured)."""
+    language = app.config.language or SOURCE
+    return SOURCE if language.split("_")[0] == "en" else language
+
+
+def fallback() -> bool:
+    return os.environ.get(FALLBACK_ENV) == "1"
+
+
+def select_outputs(notebook: dict, language: str) -> bool:
+    """Keep ``language``'s outputs and the shared ones; rename its glue keys. True if anything changed.
+
+    An output tagged ``{"esgrisk": {"language": L}}`` is kept only in the edition ``L``. A glued
+    value ``<key>__<language>`` replaces the value glued as ``<key>`` in that edition (renamed to
+    ``<key>``); in every other edition it is dropped.
+    """
+    def glue_name(output: dict) -> str | None:
+        return output.get("metadata", {}).get("scrapbook", {}).get("name")
+
+    cells = notebook.get("cells", [])
+    names = {glue_name(o) for c in cells for o in c.get("outputs", [])} - {None}
+    suffix = i18n.edition_key("", language) if language != SOURCE else None
+    others = [i18n.edition_key("", lang) for lang in i18n.LANGUAGES if lang != language]
+    twinned = {n[: -len(suffix)] for n in names if suffix and n.endswith(suffix)}
+    changed = False
+    for cell in cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            tag = output.get("metadata", {}).get(i18n.EDITION_METADATA, {}).get("language")
+            name = glue_name(output)
+            if tag is not None and tag != language:
+                changed = True
+                continue
+            if name is not None:
+                if any(name.endswith(other) for other in others) or name in twinned:
+                    changed = True
+                    continue
+                if suffix and name.endswith(suffix):
+                    output["metadata"]["scrapbook"]["name"] = name[: -len(suffix)]
+                    changed = True
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return changed
+
+
+def _project_root(app: Sphinx) -> Path:
+    return (Path(app.srcdir) / "_toc.yml").resolve().parent
+
+
+def english_source(app: Sphinx, docname: str) -> Path:
+    """The English source page a document is made from: ``notebooks/NN.py`` or ``book/x.md``."""
+    match = EXECUTED_PAGE.match(docname)
+    root = _project_root(app)
+    if match:
+        return root / "notebooks" / f"{match['name']}.py"
+    return (Path(app.srcdir) / app.env.doc2path(docname, base=False)).resolve()
+
+
+def _translations(app: Sphinx, source: Path, language: str) -> dict[str, str]:
+    cache = app.__dict__.setdefault("_book_i18n_translations", {})
+    if source not in cache:
+        if not i18n.catalogue_path(source, language).exists():
+            raise ExtensionError(f"book_i18n: no catalogue for {source} "
+                                 f"(run `python -m esgrisk.i18n update`)")
+        cache[source] = i18n.catalogue_translations(source, language)
+    return cache[source]
+
+
+def translate(app: Sphinx, text: str, source: Path, where: str) -> str:
+    """``text`` of the page ``source`` in the build's edition (strict unless ESGRISK_I18N_FALLBACK=1)."""
+    language = edition(app)
+    translations = _translations(app, source, language)
+    if fallback():
+        missing = [u for u, _ in i18n.split_units(text)
+                   if i18n.is_translatable(u) and not translations.get(u, "").strip()]
+        if missing:
+            counts = app.__dict__.setdefault("_book_i18n_fallback", {})
+            counts[where] = counts.get(where, 0) + len(missing)
+            logger.info(f"book_i18n: {where}: {len(missing)} unit(s) kept in English ({FALLBACK_ENV}=1)")
+    try:
+        return i18n.translate_markdown(text, translations, fallback=fallback())
+    except KeyError as error:
+        raise ExtensionError(f"book_i18n: {where}: {error.args[0]} "
+                             f"(catalogue {i18n.catalogue_path(source, language)}; "
+                             f"`make check-translations` lists every missing unit)") from None
+
+
+def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    language = edition(app)
+    path = Path(app.env.doc2path(docname))
+    if path.suffix == ".ipynb":
+        notebook = json.loads(source[0])
+        changed = select_outputs(notebook, language)
+        if language != SOURCE:
+            page = english_source(app, docname)
+            for cell in notebook.get("cells", []):
+                if cell.get("cell_type") == "markdown":
+                    text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                    cell["source"] = translate(app, text, page, docname)
+            changed = True
+            _untranslated_outputs(notebook, docname, language)
+        if changed:
+            source[0] = json.dumps(notebook, ensure_ascii=False)
+    elif language != SOURCE and path.suffix == ".md":
+        source[0] = translate(app, source[0], english_source(app, docname), docname)
+
+
+def _untranslated_outputs(notebook: dict, docname: str, language: str) -> None:
+    """Warn (an error under -W) for code text the kernel could not translate (unless fallback)."""
+    missing = sorted({m for c in notebook.get("cells", []) for o in c.get("outputs", [])
+                      for m in o.get("metadata", {}).get(i18n.EDITION_METADATA, {}).get("untranslated", [])
+                      if o["metadata"][i18n.EDITION_METADATA].get("language") == language})
+    if missing and not fallback():
+        logger.warning(f"book_i18n: {docname}: {len(missing)} code text(s) without translation, e.g. "
+                       f"{missing[0]!r} (`make check-translations` lists them)")
+
+
+def _include_read(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
+    if edition(app) == SOURCE:
+        return
+    relative = Path(relative_path)
+    if relative.parts[:1] == ("executed",):
+        # generated by the code (executed/provenance.md): the edition's own file if the build wrote one
+        twin = Path(app.srcdir) / relative.with_name(f"{relative.stem}.{edition(app)}{relative.suffix}")
+        if twin.is_file():
+            content[0] = twin.read_text(encoding="utf-8")
+        return
+    if relative.suffix == ".md":
+        content[0] = translate(app, content[0], (Path(app.srcdir) / relative).resolve(), str(relative))
+
+
+def twin_href(pagename: str, language: str, target: str) -> str:
+    """Relative link from ``pagename`` of the edition ``language`` to the same page of ``target``."""
+    up = "../" * pagename.count("/")
+    if language != SOURCE:
+        up += "../"  # out of the edition's folder to the English site
+    folder = EDITION_FOLDER.get(target)
+    return f"{up}{folder + '/' if folder else ''}{pagename}.html"
+
+
+def twins(language: str) -> list[str]:
+    return [lang for lang in (SOURCE, *i18n.LANGUAGES) if lang != language]
+
+
+def edition_links(pagename: str, language: str) -> str:
+    """The HTML of the links from a page to its twins: ``<p class="edition-switch">…</p>``."""
+    anchors = []
+    for target in twins(language):
+        tag = EDITION_TAG[target]
+        anchors.append(f'<a class="edition-twin" href="{twin_href(pagename, language, target)}" rel="alternate" '
+                       f'hreflang="{tag}" lang="{tag}">{EDITION_NAME[target]}</a>')
+    return f'<p class="edition-switch">{" ".join(anchors)}</p>\n'
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.builder.name != "html":
+        return  # the single page the PDF is printed from links nowhere
+    language = edition(app)
+    for target in twins(language):
+        context["metatags"] = context.get("metatags", "") + (
+            f'\n<link rel="alternate" hreflang="{EDITION_TAG[target]}" '
+            f'href="{twin_href(pagename, language, target)}" />')
+    if "body" in context:  # the top of the article: visible on every page, a plain relative link
+        context["body"] = edition_links(pagename, language) + context["body"]
+    if language != SOURCE:
+        _chinese_footer(app, context)
+
+
+def _chinese_footer(app: Sphinx, context: dict) -> None:
+    """The footer of book_extras, in the edition's language, pointing at the edition's PDF."""
+    from book_extras import build_date, citation_metadata, project_root  # noqa: PLC0415 - sibling module
+
+    cff = citation_metadata(project_root(app.srcdir))
+    pathto = context["pathto"]
+    found = app.env.found_docs
+    context["theme_extra_footer"] = (
+        f'<p class="book-edition">版本 {cff.get("version")}，构建于 {build_date()}'
+        + (f' &middot; <a href="{pathto("book/cite")}">如何引用</a>' if "book/cite" in found else "")
+        + (f' &middot; <a href="{pathto("book/changelog")}">更新记录</a>' if "book/changelog" in found else "")
+        + f' &middot; <a href="{pathto(PDF_NAME, 1)}">PDF</a></p>')
+
+
+PDF_NAME = "book-zh.pdf"  # _build/pdf/book-zh.pdf (make pdf), copied to _build/html/zh/book-zh.pdf
+
+
+def _config_inited(app: Sphinx, config) -> None:
+    if edition(app) == SOURCE:
+        return
+    options = config.html_theme_options
+    options["search_bar_text"] = "搜索本书……"
+
+
+def _build_finished(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.name != "html" or edition(app) == SOURCE:
+        return
+    kept = app.__dict__.get("_book_i18n_fallback", {})
+    if kept:
+        logger.info(f"book_i18n: {sum(kept.values())} unit(s) on {len(kept)} page(s) kept in English "
+                    f"({FALLBACK_ENV}=1: a development build, not an edition)")
+    (Path(app.outdir) / EDITION_FILE).write_text(json.dumps(
+        {"language": edition(app), "fallback": fallback(), "kept_in_english": kept}, sort_keys=True,
+        ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _config_inited)
+    app.connect("source-read", _source_read)
+    app.connect("include-read", _include_read)
+    # after sphinx-book-theme (501) built the header buttons, and after book_extras' footer (600)
+    app.connect("html-page-context", _page_context, priority=700)
+    app.connect("build-finished", _build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
