@@ -20,7 +20,7 @@ PANEL_ACCEPT ?=
 CHAPTERS ?=
 PYTEST_ARGS ?=
 
-.PHONY: book test venv data notebooks html ipynb bench bench-mc bench-scale student pdf font pdf-deps diff-results browser-deps clean clean-all
+.PHONY: book test check-translations venv data notebooks html ipynb bench bench-mc bench-scale student pdf font pdf-deps diff-results browser-deps clean clean-all
 
 book: html
 
@@ -44,8 +44,10 @@ PIPELINE_PARAMETERS := $(if $(PANEL),-p panel_path "$(PANEL)") \
   $(if $(PANEL_ACCEPT),-p panel_accept "$(PANEL_ACCEPT)")
 PIPELINE := $(PY) -m esgrisk.pipeline build $(CHAPTERS) --jobs $(JOBS) $(if $(FORCE),--force)
 
-# One transaction: execute the chapters that changed, build the HTML, then publish executed/,
-# results/ and _build/html together; a failed or interrupted run publishes nothing.
+# One transaction: execute the chapters that changed, build the HTML of both editions (English in
+# _build/html, Chinese in _build/html/zh), then publish executed/, results/ and _build/html together;
+# a failed or interrupted run publishes nothing. The Chinese edition is strict: an untranslated unit
+# stops the build (ESGRISK_I18N_FALLBACK=1 keeps it English: development only, never published).
 html: data
 	@$(PIPELINE) $(PIPELINE_PARAMETERS)
 	@echo "Open _build/html/index.html"
@@ -60,7 +62,14 @@ ipynb: venv
 
 # ESGRISK_STRICT=1: a missing build or browser fails the book and browser tests instead of skipping them.
 test: book browser-deps pdf student
+	@$(MAKE) --no-print-directory check-translations
 	ESGRISK_STRICT=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# The Chinese edition is in step with the English one: every unit of every page translated, none
+# stale, markup kept (page, line and unit named), and no code text of executed/ without translation.
+check-translations: venv
+	@status=0; $(PY) -m esgrisk.i18n check || status=1; \
+	  $(PY) -m esgrisk.i18n missing executed || status=1; exit $$status
 
 bench: venv
 	$(PY) scripts/bench_build.py $(BENCH_ARGS)
@@ -83,8 +92,9 @@ clean-all: clean
 student: html
 	$(PY) scripts/make_student.py
 
-# The whole book as one PDF, _build/pdf/book.pdf (and _build/html/book.pdf): a single-page build
-# printed by the system Chromium (offline); checked by tests/test_pdf.py with poppler.
+# The whole book as one PDF, _build/pdf/book.pdf (and _build/html/book.pdf), and the Chinese edition,
+# _build/pdf/book-zh.pdf (and _build/html/zh/book-zh.pdf): single-page builds printed by the system
+# Chromium (offline); checked by tests/test_pdf.py with poppler.
 pdf: html browser-deps pdf-deps
 	$(PY) scripts/make_pdf.py
 
@@ -92,9 +102,10 @@ pdf-deps:
 	@command -v pdfinfo >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils; }
 
-# Re-subset the shipped CJK font (book/_static/fonts) to the Chinese characters the book uses.
+# Re-subset the shipped CJK font (book/_static/fonts) to the Chinese characters the book uses: both
+# editions, so the book is built first (the Chinese pages hold Sphinx's and the theme's labels).
 CJK_TTC ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
-font: venv
+font: html
 	@test -f $(CJK_TTC) || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk; }
 	$(PY) scripts/subset_cjk_font.py --source $(CJK_TTC)

@@ -875,6 +875,11 @@ def _jupyter_book(src: Path, output: Path, builder: str, language: str | None = 
     return command
 
 
+def single_page_command(src: Path, output: Path, language: str | None = None) -> list[str]:
+    """The single-page build (``singlehtml``) of an edition that ``scripts/make_pdf.py`` prints."""
+    return _jupyter_book(src, output, "singlehtml", language)
+
+
 def build_html(gen: Generation, out=sys.stdout, jobs: int = 2) -> float:
     """Build the generation's book, every edition, with Jupyter Book (warnings as errors) into ``gen/html``.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Write the whole book as one PDF: ``_build/pdf/book.pdf`` (and a copy in ``_build/html``).
+"""Write the whole book as one PDF: ``_build/pdf/book.pdf`` and ``book-zh.pdf`` (copies in ``_build/html``).
 
 Usage::
 
@@ -24,6 +24,10 @@ Offline, with nothing downloaded at build time:
    against the column: one that would still lose columns stops the build with
    the table's caption.
 
+Each edition is printed: the English book to ``book.pdf``, the Chinese one (the same
+executed notebooks, ``book/locale/zh_CN``, see ``book/_ext/book_i18n.py``) to
+``book-zh.pdf``, its title page in Chinese.
+
 ``tests/test_pdf.py`` checks the result with poppler (``pdfinfo``, ``pdftotext``,
 ``pdffonts``): every chapter's title, the fonts embedded, internal links.
 """
@@ -44,6 +48,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "_build" / "pdf-work"  # a fresh single-page build each time (no stale environment)
 SINGLE = WORK / "jb" / "_build" / "singlehtml"
+#: The editions: language -> (single-page build folder, PDF, the edition's folder in _build/html).
+EDITIONS = {"en": (WORK, ROOT / "_build" / "pdf" / "book.pdf", ""),
+            "zh_CN": (ROOT / "_build" / "pdf-work-zh", ROOT / "_build" / "pdf" / "book-zh.pdf", "zh")}
 #: What the single-page build reads, linked into a folder of its own (as esgrisk.pipeline does for the
 #: HTML), so that nothing else in the checkout (staged builds, student notebooks) can enter the book.
 SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks", "executed", "results")
@@ -92,22 +99,24 @@ details.hide.above-input { display: none !important; }  /* code the HTML hides b
 """
 
 
-def build_singlehtml() -> None:
-    """``jupyter-book build --builder singlehtml`` (warnings as errors) into ``_build/pdf-work``."""
-    shutil.rmtree(WORK, ignore_errors=True)
-    src = WORK / "src"
+def build_singlehtml(language: str = "en") -> Path:
+    """``jupyter-book build --builder singlehtml`` (warnings as errors) of an edition; returns its folder."""
+    from esgrisk import pipeline  # noqa: PLC0415 - the edition's config is the HTML build's
+
+    work = EDITIONS[language][0]
+    shutil.rmtree(work, ignore_errors=True)
+    src = work / "src"
     src.mkdir(parents=True)
     for name in SOURCES:
         (src / name).symlink_to((ROOT / name).resolve(), target_is_directory=(ROOT / name).is_dir())
-    jb = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jb), "build", str(src), "--path-output", str(WORK / "jb"), "--builder", "singlehtml",
-               "-W", "-n", "--keep-going"]
+    command = pipeline.single_page_command(src, work / "jb", None if language == "en" else language)
     done = subprocess.run(command, cwd=src, capture_output=True, text=True)
     if done.returncode != 0:
-        log = ROOT / "_build" / "singlehtml.log"
+        log = ROOT / "_build" / ("singlehtml.log" if language == "en" else f"singlehtml.{language}.log")
         log.write_text(done.stdout + done.stderr, encoding="utf-8")
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-30:])
         raise SystemExit(f"make_pdf: the single-page build failed; full log {log.relative_to(ROOT)}\n{tail}")
+    return work / "jb" / "_build" / "singlehtml"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -115,17 +124,29 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def print_pdf(single: Path = SINGLE, target: Path = PDF) -> dict:
-    """Print ``single/index.html`` to ``target`` with Chromium; return what was measured."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        raise SystemExit(f"make_pdf: no Chromium at {CHROMIUM} (make browser-deps installs it)")
+def title_page(language: str = "en") -> dict:
+    """What the title page says: title, authors, version and build date, URL (in the edition's language)."""
     cff = citation_metadata(ROOT)
     meta = {"title": cff["title"],
             "author": ", ".join(a.get("name", "") for a in cff.get("authors", [])),
             "edition": f"Version {cff.get('version')}, built {build_date()}",
             "url": cff.get("url", "")}
+    if language != "en":
+        import yaml  # noqa: PLC0415
+
+        config = yaml.safe_load((ROOT / "book" / "locale" / language / "_config.yml").read_text(encoding="utf-8"))
+        meta.update(title=config["title"], author=config.get("author", meta["author"]),
+                    edition=f"版本 {cff.get('version')}，构建于 {build_date()}")
+    return meta
+
+
+def print_pdf(single: Path = SINGLE, target: Path = PDF, language: str = "en") -> dict:
+    """Print ``single/index.html`` to ``target`` with Chromium; return what was measured."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        raise SystemExit(f"make_pdf: no Chromium at {CHROMIUM} (make browser-deps installs it)")
+    meta = title_page(language)
     handler = functools.partial(_Quiet, directory=str(single))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -197,16 +218,19 @@ def print_pdf(single: Path = SINGLE, target: Path = PDF) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-build", action="store_true", help="print the existing _build/singlehtml")
+    parser.add_argument("--no-build", action="store_true", help="print the existing single-page builds")
+    parser.add_argument("--edition", choices=sorted(EDITIONS), action="append",
+                        help="only this edition (repeatable; default: every edition)")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    if not args.no_build:
-        build_singlehtml()
-    info = print_pdf()
-    if HTML.is_dir():
-        shutil.copy2(PDF, HTML / PDF.name)
-    print(f"[pdf] {PDF.relative_to(ROOT)}: {info['scaled']} wide tables scaled to the page, "
-          f"{PDF.stat().st_size // 1024} KiB, {time.perf_counter() - started:.1f} s")
+    for language in args.edition or list(EDITIONS):
+        started = time.perf_counter()
+        work, pdf, folder = EDITIONS[language]
+        single = work / "jb" / "_build" / "singlehtml" if args.no_build else build_singlehtml(language)
+        info = print_pdf(single, pdf, language)
+        if (HTML / folder).is_dir():
+            shutil.copy2(pdf, HTML / folder / pdf.name)
+        print(f"[pdf] {pdf.relative_to(ROOT)}: {info['scaled']} wide tables scaled to the page, "
+              f"{pdf.stat().st_size // 1024} KiB, {time.perf_counter() - started:.1f} s")
     return 0
 
 

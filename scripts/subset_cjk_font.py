@@ -13,9 +13,12 @@ with or without a CJK font: the HTML pages load it through ``custom.css``
 matplotlib draws Chinese firm names with it (``esgrisk.figures``).
 
 The characters are collected from every text file tracked by git (chapters,
-book pages, the bibliography, data files, the package), plus
-:data:`EXTRA_TEXT`. Add a Chinese word anywhere and ``tests/test_fonts.py``
-fails until this script is re-run.
+book pages, the bibliography, data files, the package), the translation
+catalogues of the Chinese edition (``book/locale``, ``esgrisk/locale``, tracked
+or not yet), every page of the built Chinese edition (``_build/html/zh``: the
+labels Sphinx and the theme write in Chinese, the text the code generates),
+plus :data:`EXTRA_TEXT`. ``make font`` builds the book first. Add a Chinese
+word anywhere and ``tests/test_readers.py`` fails until this script is re-run.
 """
 
 from __future__ import annotations
@@ -57,6 +60,19 @@ def used_characters(root: Path = ROOT) -> set[str]:
         except (UnicodeDecodeError, OSError):
             continue
         chars.update(ch for ch in text if is_cjk(ch))
+    return chars | edition_characters(root)
+
+
+#: Where the Chinese edition's text lives besides the tracked files: its catalogues and its pages.
+EDITION_GLOBS = ("book/locale/**/*.po", "esgrisk/locale/**/*.po", "_build/html/zh/**/*.html")
+
+
+def edition_characters(root: Path = ROOT) -> set[str]:
+    """Every CJK character of the Chinese edition: its catalogues and, if built, its HTML pages."""
+    chars: set[str] = set()
+    for pattern in EDITION_GLOBS:
+        for path in root.glob(pattern):
+            chars.update(ch for ch in path.read_text(encoding="utf-8", errors="replace") if is_cjk(ch))
     return chars
 
 

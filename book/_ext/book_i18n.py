@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,10 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         context["body"] = edition_links(pagename, language) + context["body"]
     if language != SOURCE:
         _chinese_footer(app, context)
+        for group in context.get("header_buttons", []):  # the whole book: this edition's PDF
+            for button in group.get("buttons", []) if group.get("label") == "download-buttons" else []:
+                if button.get("label") == "download-pdf-button":
+                    button.update(url=context["pathto"](PDF_NAME, 1), text=".pdf (全书)", tooltip="下载全书 PDF")
 
 
 def _chinese_footer(app: Sphinx, context: dict) -> None:
@@ -253,6 +258,9 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     if kept:
         logger.info(f"book_i18n: {sum(kept.values())} unit(s) on {len(kept)} page(s) kept in English "
                     f"({FALLBACK_ENV}=1: a development build, not an edition)")
+    pdf = _project_root(app) / "_build" / "pdf" / PDF_NAME  # written by `make pdf`
+    if pdf.is_file():
+        shutil.copy2(pdf, Path(app.outdir) / PDF_NAME)
     (Path(app.outdir) / EDITION_FILE).write_text(json.dumps(
         {"language": edition(app), "fallback": fallback(), "kept_in_english": kept}, sort_keys=True,
         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
