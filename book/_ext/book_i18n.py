@@ -221,10 +221,24 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         context["body"] = edition_links(pagename, language) + context["body"]
     if language != SOURCE:
         _chinese_footer(app, context)
-        for group in context.get("header_buttons", []):  # the whole book: this edition's PDF
-            for button in group.get("buttons", []) if group.get("label") == "download-buttons" else []:
-                if button.get("label") == "download-pdf-button":
-                    button.update(url=context["pathto"](PDF_NAME, 1), text=".pdf (全书)", tooltip="下载全书 PDF")
+        for button in _buttons(context.get("header_buttons", [])):
+            for key in ("text", "tooltip"):
+                button[key] = BUTTONS_ZH.get(button.get(key), button.get(key))
+            if button.get("label") == "download-pdf-button":  # the whole book: this edition's PDF
+                button.update(url=context["pathto"](PDF_NAME, 1), text=".pdf（全书）", tooltip="下载全书 PDF")
+
+
+#: The header buttons' words that the theme's own catalogue leaves in English (and book_extras' own).
+BUTTONS_ZH = {"Repository": "源码库", "Open issue": "提交议题", "Launch on Binder": "在 Binder 中运行",
+              "Download the chapter's jupytext source (py:percent)": "下载本章的 jupytext 源文件（py:percent）"}
+
+
+def _buttons(groups: list) -> list[dict]:
+    """Every button of the header, those inside dropdown groups included."""
+    found = []
+    for item in groups:
+        found += _buttons(item["buttons"]) if "buttons" in item else [item]
+    return found
 
 
 def _chinese_footer(app: Sphinx, context: dict) -> None:
