@@ -32,8 +32,9 @@ import yaml
 from esgrisk import paths
 
 __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
-           "catalogue_translations", "check_catalogue", "edition_key", "glue_i18n", "is_translatable", "markup_tokens",
-           "page_units", "split_units", "tr", "translate", "translate_markdown", "untranslated_outputs", "update_catalogue"]
+           "catalogue_translations", "check_catalogue", "edition_key", "glue_i18n", "is_translatable",
+           "markup_tokens", "page_units", "split_units", "tr", "translate", "translate_markdown",
+           "untranslated_outputs", "update_catalogue"]
 
 LANGUAGES = ("zh_CN",)
 LOCALE_DIR = paths.ROOT / "book" / "locale"

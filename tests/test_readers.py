@@ -93,6 +93,19 @@ def test_the_shipped_cjk_font_covers_every_chinese_character_of_the_book():
     assert (font.parent / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE") >= 1
 
 
+def test_the_shipped_cjk_font_covers_the_chinese_edition_catalogues_and_pages():
+    from fontTools.ttLib import TTFont
+
+    assert {"book/locale/**/*.po", "esgrisk/locale/**/*.po", "_build/html/zh/**/*.html"} <= \
+        set(subset_cjk_font.EDITION_GLOBS)
+    cmap = TTFont(str(subset_cjk_font.TARGET)).getBestCmap()
+    for pattern in subset_cjk_font.EDITION_GLOBS:  # one at a time, to say where a character comes from
+        for path in paths.ROOT.glob(pattern):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            absent = sorted({ch for ch in text if subset_cjk_font.is_cjk(ch) and ord(ch) not in cmap})
+            assert not absent, f"{path.relative_to(paths.ROOT)}: {''.join(absent)} not in the font: run `make font`"
+
+
 def test_chinese_runs_are_marked_lang_zh_outside_tags_and_scripts():
     html = '<p title="京东">JD (京东集团) and 阿里巴巴</p><script>var s = "京东";</script>'
     out = book_extras.mark_chinese(html)
