@@ -823,13 +823,23 @@ def html_inputs(gen: Generation) -> str:
     for path in _files(("_config.yml", "_toc.yml", "book/**/*", "esgrisk/i18n.py")):
         digest.update(_rel(path).encode() + b"\0" + sha256_file(path).encode())
     digest.update((gen.executed / "provenance.md").read_bytes())
-    digest.update(f"fallback={os.environ.get(I18N_FALLBACK_ENV) == '1'}".encode())
+    digest.update(f"fallback={os.environ.get(I18N_FALLBACK_ENV) == '1'} editions={sorted(editions())}".encode())
     return digest.hexdigest()
 
 
 # Every edition but the English one: its language and the folder of _build/html it is written to.
 EDITIONS = {"zh_CN": "zh"}
 I18N_FALLBACK_ENV = "ESGRISK_I18N_FALLBACK"  # development only: untranslated units stay English
+# Benchmarks only (scripts/bench_build.py): ESGRISK_EDITIONS=en builds the English book alone.
+EDITIONS_ENV = "ESGRISK_EDITIONS"
+
+
+def editions() -> dict[str, str]:
+    """The editions this build makes besides the English one (all, unless ``ESGRISK_EDITIONS`` names some)."""
+    wanted = os.environ.get(EDITIONS_ENV)
+    if wanted is None:
+        return dict(EDITIONS)
+    return {lang: folder for lang, folder in EDITIONS.items() if lang in wanted.replace(",", " ").split()}
 
 
 def _merge(base: dict, over: Mapping[str, Any]) -> dict:
@@ -900,8 +910,9 @@ def build_html(gen: Generation, out=sys.stdout, jobs: int = 2) -> float:
     for name in ("executed", "results"):
         (src / name).symlink_to(Path("..") / name, target_is_directory=True)
     started = time.perf_counter()
+    others = editions()
     builds = {"en": _jupyter_book(src, gen.root / "jb", "html")}
-    for language in EDITIONS:
+    for language in others:
         builds[language] = _jupyter_book(src, gen.root / f"jb-{language}", "html", language)
     logs = {lang: gen.root / ("jupyter-book.log" if lang == "en" else f"jupyter-book.{lang}.log")
             for lang in builds}
@@ -940,10 +951,10 @@ def build_html(gen: Generation, out=sys.stdout, jobs: int = 2) -> float:
                                 f"kept; full log: {_shown_failure(kept)}\n{tail}")
     (gen.root / "jb" / "_build" / "html").rename(gen.html)
     shutil.rmtree(gen.root / "jb", ignore_errors=True)
-    for language, folder in EDITIONS.items():
+    for language, folder in others.items():
         (gen.root / f"jb-{language}" / "_build" / "html").rename(gen.html / folder)
         shutil.rmtree(gen.root / f"jb-{language}", ignore_errors=True)
-    _print(out, f"[html] built in {seconds:5.1f} s (editions: en, {', '.join(EDITIONS)})")
+    _print(out, f"[html] built in {seconds:5.1f} s (editions: {', '.join(['en', *others])})")
     return seconds
 
 
