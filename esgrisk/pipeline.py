@@ -839,11 +839,16 @@ EDITIONS_ENV = "ESGRISK_EDITIONS"
 
 
 def editions() -> dict[str, str]:
-    """The editions this build makes besides the English one (all, unless ``ESGRISK_EDITIONS`` names some)."""
+    """The editions this build makes besides the English one.
+
+    Every edition of :data:`EDITIONS` whose configuration ``book/locale/<language>/_config.yml``
+    exists (a book without one, e.g. a test's, is English only), unless ``ESGRISK_EDITIONS`` names some.
+    """
     wanted = os.environ.get(EDITIONS_ENV)
-    if wanted is None:
-        return dict(EDITIONS)
-    return {lang: folder for lang, folder in EDITIONS.items() if lang in wanted.replace(",", " ").split()}
+    chosen = EDITIONS if wanted is None else {
+        lang: folder for lang, folder in EDITIONS.items() if lang in wanted.replace(",", " ").split()}
+    return {lang: folder for lang, folder in chosen.items()
+            if (paths.ROOT / "book" / "locale" / lang / "_config.yml").is_file()}
 
 
 def _merge(base: dict, over: Mapping[str, Any]) -> dict:

@@ -373,3 +373,12 @@ def test_the_chinese_search_index_is_segmented_offline(strict_edition):
     assert len(terms["安全"] if isinstance(terms["安全"], list) else [terms["安全"]]) >= 3
     assert any(len(t) >= 2 and CJK.fullmatch(t[0]) for t in index["titleterms"])
     assert (ZH / "_static" / "language_data.js").is_file()
+
+
+def test_an_edition_is_built_when_its_configuration_exists(monkeypatch, tmp_path):
+    assert pipeline.editions() == {"zh_CN": "zh"}
+    monkeypatch.setenv(pipeline.EDITIONS_ENV, "en")  # make bench: the English book alone
+    assert pipeline.editions() == {}
+    monkeypatch.delenv(pipeline.EDITIONS_ENV)
+    monkeypatch.setattr(paths, "ROOT", tmp_path)  # a book without book/locale/zh_CN/_config.yml
+    assert pipeline.editions() == {}
