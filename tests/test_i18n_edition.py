@@ -11,12 +11,15 @@ book with a complete Chinese catalogue), and the extension's choice of outputs p
 from __future__ import annotations
 
 import collections
+import functools
+import http.server
 import importlib
 import json
 import posixpath
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import polib
@@ -382,3 +385,33 @@ def test_an_edition_is_built_when_its_configuration_exists(monkeypatch, tmp_path
     monkeypatch.delenv(pipeline.EDITIONS_ENV)
     monkeypatch.setattr(paths, "ROOT", tmp_path)  # a book without book/locale/zh_CN/_config.yml
     assert pipeline.editions() == {}
+
+
+@pytest.mark.browser
+def test_searching_a_chinese_word_finds_chinese_pages_in_a_browser(strict_edition):
+    """Offline, in headless Chromium: the Chinese search page finds 安全 on several pages."""
+    test_browser = importlib.import_module("test_browser")
+    if not test_browser.CHROMIUM.exists():
+        missing(f"no Chromium at {test_browser.CHROMIUM}: run `make browser-deps`")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    handler = functools.partial(test_browser._QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(test_browser.CHROMIUM), headless=True,
+                                        args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            page = browser.new_page()
+            outside = []
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:", "blob:"))
+                       else (outside.append(r.request.url), r.abort()))
+            page.goto(f"{base}/zh/search.html?q=%E5%AE%89%E5%85%A8", wait_until="load")
+            page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30_000)
+            found = page.evaluate("[...document.querySelectorAll('#search-results li a')].map(a => a.href)")
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not outside, outside
+    assert len(found) >= 3 and all("/zh/" in href for href in found), found

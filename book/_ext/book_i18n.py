@@ -15,9 +15,10 @@ configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
   Markdown cells, ``book/*.md`` pages, and on ``include-read`` the included ``book/teaching``
   files) is replaced by its translation from the page's catalogue
   ``book/locale/zh_CN/<page path>.po`` (``esgrisk.i18n.translate_markdown``). A unit without a
-  translation stops the build with an error naming the page and the unit, so no half-translated
-  edition is published; ``ESGRISK_I18N_FALLBACK=1`` (development only) keeps it in English and
-  says how many units were kept.
+  translation (or whose translation is fuzzy or does not keep its markup) stops the build with
+  an error naming the page and the unit, so no half-translated edition is published;
+  ``ESGRISK_I18N_FALLBACK=1`` (development only) keeps it in English and says how many units
+  were kept.
 * **Twin links.** Every page links to its twin in the other edition (``中文`` / ``English``) at
   the top of the article, and names it as ``<link rel="alternate" hreflang=...>``; links are
   relative, so the site works offline and from any folder.
@@ -119,7 +120,9 @@ def _translations(app: Sphinx, source: Path, language: str) -> dict[str, str]:
         if not i18n.catalogue_path(source, language).exists():
             raise ExtensionError(f"book_i18n: no catalogue for {source} "
                                  f"(run `python -m esgrisk.i18n update`)")
-        cache[source] = i18n.catalogue_translations(source, language)
+        # a translation that does not keep its unit's markup is no translation (as `make check-translations`)
+        cache[source] = {msgid: msgstr for msgid, msgstr in i18n.catalogue_translations(source, language).items()
+                         if i18n.markup_tokens(msgstr) == i18n.markup_tokens(msgid)}
     return cache[source]
 
 
