@@ -18,6 +18,7 @@ import json
 import posixpath
 import re
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -415,3 +416,32 @@ def test_searching_a_chinese_word_finds_chinese_pages_in_a_browser(strict_editio
         httpd.server_close()
     assert not outside, outside
     assert len(found) >= 3 and all("/zh/" in href for href in found), found
+
+
+PDF_ZH = paths.ROOT / "_build" / "pdf" / book_i18n.PDF_NAME
+
+
+def _poppler(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        missing(f"{name} not found: install poppler-utils (make pdf-deps)")
+    return found
+
+
+def test_the_chinese_pdf_has_every_chapter_in_chinese_with_the_shipped_font(strict_edition):
+    if not PDF_ZH.exists():
+        missing(f"{PDF_ZH} is missing: run `make pdf`")
+    info = subprocess.run([_poppler("pdfinfo"), str(PDF_ZH)], check=True, capture_output=True, text=True).stdout
+    assert CJK.search(info.split("Title:", 1)[1].splitlines()[0]), "the PDF's title is not Chinese"
+    text = subprocess.run([_poppler("pdftotext"), str(PDF_ZH), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = "".join(text.split())
+    for name in pipeline.chapters_from_toc():
+        title = _article(ZH / "executed" / f"{name}.html").find("h1").get_text()
+        title = "".join(title.replace("#", "").split())
+        assert title.lstrip("0123456789.")[:12] in flat, f"chapter {name} ({title}) is not in the Chinese PDF"
+    assert "表4.1" in flat and "图4.1" in flat
+    fonts = subprocess.run([_poppler("pdffonts"), str(PDF_ZH)], check=True, capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in fonts
+    shipped = ZH / book_i18n.PDF_NAME
+    assert shipped.is_file() and shipped.read_bytes() == PDF_ZH.read_bytes()
