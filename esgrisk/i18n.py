@@ -357,6 +357,18 @@ def tr(template: str, **values) -> Message:
     return Message(template, tuple(values.items()))
 
 
+def _editions(value):
+    """(language, text, untranslated msgids) of ``value`` in every edition, English first.
+
+    A Message or Text renders itself; a function gives the text in the language; a plain string
+    (a code name, a number) is the same in every edition.
+    """
+    for language in (SOURCE_LANGUAGE, *LANGUAGES):
+        with missed_msgids() as missed:
+            text = value(language) if callable(value) and not hasattr(value, "render") else _render(value, language)
+        yield language, typeset(text, language), missed
+
+
 def glue_i18n(key: str, value, kind: str = "text") -> None:
     """Glue ``value`` (a Message or Text, a function of the language, or a str) once per edition.
 
@@ -370,12 +382,7 @@ def glue_i18n(key: str, value, kind: str = "text") -> None:
     from myst_nb import glue  # noqa: PLC0415
     from myst_nb.ext.glue import GLUE_PREFIX  # noqa: PLC0415
 
-    for language in (SOURCE_LANGUAGE, *LANGUAGES):
-        with missed_msgids() as missed:
-            # a Message or Text renders itself; a function gives the text in the language; a plain
-            # string (a code name, a number) is the same in every edition
-            text = value(language) if callable(value) and not hasattr(value, "render") else _render(value, language)
-        text = typeset(text, language)
+    for language, text, missed in _editions(value):
         shown = Markdown(text) if kind == "md" else text
         if language == SOURCE_LANGUAGE:
             glue(key, shown, display=False)
@@ -385,6 +392,16 @@ def glue_i18n(key: str, value, kind: str = "text") -> None:
         metadata["scrapbook"] = {"name": edition_key(key, language), "mime_prefix": GLUE_PREFIX}
         metadata["esgrisk"] = {"language": language, **({"untranslated": missed} if missed else {})}
         display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+
+
+def display_i18n(value) -> None:
+    """Show Markdown ``value`` (as :func:`glue_i18n` takes it) once per edition, each output tagged
+    ``{"esgrisk": {"language": <language>}}`` (plus its untranslated msgids) for the edition build."""
+    from IPython.display import Markdown, display  # noqa: PLC0415 - only kernels display
+
+    for language, text, missed in _editions(value):
+        display(Markdown(text), metadata={"esgrisk": {"language": language,
+                                                      **({"untranslated": missed} if missed else {})}})
 
 
 _INCLUDE = re.compile(r"```\{include\}\s+(\S+)")

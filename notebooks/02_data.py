@@ -426,9 +426,10 @@ show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_d
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 
+from esgrisk.i18n import display_i18n
 from esgrisk.preflight import check_design
 
-Markdown(check_design(panel).markdown())
+display_i18n(check_design(panel).markdown())
 
 # %% [markdown]
 # (use-your-own-data)=

@@ -22,7 +22,7 @@ import pandas as pd
 import polib
 import pytest
 
-from esgrisk import audit, i18n, incidents, paths, status
+from esgrisk import audit, i18n, incidents, paths, preflight, status
 from esgrisk import descriptive as ds
 from esgrisk import evidence as ev
 from esgrisk.i18n import tr
@@ -31,7 +31,7 @@ from esgrisk.prose import Text, and_join, and_list, comma_list, render, semicolo
 CATALOGUES = sorted((Path(i18n.__file__).parent / "locale" / "zh_CN").glob("*.po"))
 PROSE = Path(i18n.__file__).parent / "locale" / "zh_CN" / "prose.po"
 # modules whose generated text the pages glue; their literal templates must all be translated
-PROSE_MODULES = ["evidence", "prose", "status", "audit", "incidents", "weakiv", "descriptive"]
+PROSE_MODULES = ["evidence", "prose", "status", "audit", "incidents", "weakiv", "descriptive", "preflight"]
 NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)( ?(?:billion|million|亿|万))?")
 SCALE = {"billion": 1e9, "million": 1e6, "亿": 1e8, "万": 1e4}
 
@@ -92,7 +92,9 @@ def test_every_literal_template_of_the_generated_text_is_translated():
     tables = [*ev._DESIGN_CLAUSES.values(), *ev._PARENTHESISED.values(), *ev._F_CLAUSES.values(),
               *(t for pair in ev._AR_PREDICATES.values() for t in pair), *ev.NUMBER_WORDS.values(),
               *incidents.AMOUNT_TEMPLATES.values(), audit.CONSISTENT, audit.INCONSISTENT, audit.UNEXPLAINED,
-              *ds.LABELS.values()]
+              *ds.LABELS.values(), *(level for level, _ in preflight._LEVELS), *preflight.EQUATIONS,
+              "too few firms for clustered inference", "few clusters", "no residual degrees of freedom",
+              "constant column", "absorbed by the effects", "instrument or regressor absorbed", "exact collinearity"]
     templates.update({t: "tables" for t in tables})
     missing = {t: where for t, where in templates.items() if t not in translated}
     assert not missing, f"templates of generated text without a translation: {missing}"
@@ -152,8 +154,8 @@ def test_english_is_unchanged_and_chinese_has_the_same_numbers(old, make):
 def test_chinese_renders_read_as_chinese():
     v = ev.design_verdict(1.0, 0.83)
     summary = ev.design_summary({"H1": v, "H2": ev.design_verdict(0.82, 0.95), "H3": v})
-    assert render(summary, "zh_CN") == ("就 H1 和 H3 而言，该研究设计的置信区间覆盖不足，因此显著性会夸大证据；"
-                                        "就 H2 而言，该研究设计能够检测出该效应。")
+    assert render(summary, "zh_CN") == ("就 H1 和 H3 而言，该设计的区间覆盖不足，因此显著性会夸大证据；"
+                                        "就 H2 而言，该设计能够检出这一效应。")
     assert render(incidents.format_amount(145e6, "users"), "zh_CN") == "1.45 亿用户"
     assert render(incidents.format_amount(25e6, "USD"), "zh_CN") == "2500 万美元"
     assert render(ev.loop_stability_sentence(0.01), "zh_CN").endswith("99% 的抽样中是稳定的")
@@ -170,7 +172,7 @@ def test_an_untranslated_template_is_reported():
     missing = text("A sentence no catalogue holds, with {n} in it", n=3)
     with i18n.missed_msgids() as missed:
         assert missing.render("zh_CN") == "A sentence no catalogue holds, with 3 in it"
-        assert render(ev.arrow_verdict(-0.5, 0.01, 25.0), "zh_CN") == "为负且显著"
+        assert render(ev.arrow_verdict(-0.5, 0.01, 25.0), "zh_CN") == "为负，显著"
     assert missed == ["A sentence no catalogue holds, with {n} in it"]
     assert "A sentence no catalogue holds, with {n} in it" in i18n.UNTRANSLATED["zh_CN"]
 
@@ -202,7 +204,7 @@ def test_glue_i18n_glues_key_and_its_chinese_twin(recorder):
     (en_key, en, en_meta), (zh_key, zh, zh_meta) = recorder.outputs
     assert (en_key, en, en_meta) == ("h1_verdict", "negative, significant", {})
     assert zh_key == "h1_verdict__zh_CN" and zh_meta["esgrisk"] == {"language": "zh_CN"}
-    assert zh["application/papermill.record/text/plain"] == repr("为负且显著")
+    assert zh["application/papermill.record/text/plain"] == repr("为负，显著")
 
 
 def test_glue_i18n_names_the_untranslated_msgids_of_a_twin(recorder):
@@ -222,3 +224,8 @@ def test_glue_i18n_takes_a_function_of_the_language_or_a_shared_string(recorder)
               for k, v, _ in recorder.outputs]
     assert values == [("label", "pooled"), ("label__zh_CN", repr("混合模型")),
                       ("file", "`panel.csv`"), ("file__zh_CN", "`panel.csv`")]
+
+
+def test_the_code_catalogues_translate_a_shared_msgid_alike():
+    i18n._code_translations.cache_clear()
+    assert i18n._code_translations("zh_CN")  # raises ValueError naming a msgid translated differently in two files
