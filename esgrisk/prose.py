@@ -36,6 +36,9 @@ class Text(str):
         """The text in ``language``, from the catalogue's translation of its template."""
         return self.message.render(language)
 
+    def __getnewargs__(self) -> tuple[Message]:  # copy and pickle rebuild it from its Message
+        return (self.message,)
+
 
 def text(template: str, **values) -> Text:
     """``Text(tr(template, **values))``: a generated sentence, English as a string, translatable."""

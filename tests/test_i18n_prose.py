@@ -161,6 +161,15 @@ def test_chinese_renders_read_as_chinese():
     assert render(ev.loop_stability_sentence(0.01), "zh_CN").endswith("99% 的抽样中是稳定的")
 
 
+def test_a_text_survives_copy_and_pickle():
+    import copy
+    import pickle
+
+    verdict = ev.design_summary({"H1": ev.design_verdict(1.0, 0.83)})
+    for again in (copy.deepcopy(verdict), pickle.loads(pickle.dumps(verdict))):
+        assert again == verdict and render(again, "zh_CN") == render(verdict, "zh_CN")
+
+
 def test_lists_join_in_each_language():
     assert and_join(["a", "b", "c"]) == "a, b and c" and render(and_list(["a", "b", "c"]), "zh_CN") == "a、b 和 c"
     assert render(comma_list(["a", "b"])) == "a, b" and render(comma_list(["a", "b"]), "zh_CN") == "a、b"
