@@ -60,8 +60,8 @@ firms_in_file = sorted(incidents["firm"].unique(), key=str.lower)
 named = [f for f in firms_in_file if f in PAPER_NAMED]
 others = [f for f in firms_in_file if f not in PAPER_NAMED]
 glue("n_named", len(named), display=False)
-glue_i18n("named_firms", comma_list(named) if named else tr("none"))
-glue_i18n("other_firms", comma_list(others) if others else tr("none"))
+glue_i18n("named_firms", comma_list(tr(f) for f in named) if named else tr("none"))  # names: code catalogue
+glue_i18n("other_firms", comma_list(tr(f) for f in others) if others else tr("none"))
 per_firm = incidents["firm"].value_counts()
 glue("max_per_firm", int(per_firm.max()), display=False)
 glue("span_years", int(incidents["date"].dt.year.max() - incidents["date"].dt.year.min() + 1), display=False)

@@ -460,27 +460,34 @@ glue("au_pub_gmin", float(gr["min"]), display=False)
 glue("au_pub_gmean", float(gr["mean"]), display=False)
 glue("au_pub_gsd", float(gr["sd"]), display=False)
 top = pub["top"]
-glue("au_pub_top", f"{top['firm']} {int(top['year'])}", display=False)
+def firm_year(firm, year):
+    """A firm-year as the editions write it ("PDD 2018"; the firm's name from the code catalogue)."""
+    return i18n.tr("{firm} {year}", firm=i18n.tr(firm), year=int(year))
+
+
+glue_i18n("au_pub_top", firm_year(top["firm"], top["year"]))
 glue("au_pub_top_val", float(top["growth"]), display=False)
 glue("au_pub_sdmin", pub["sd_min_with_top"], display=False)
 glue("au_pub_nobs", pub["n"], display=False)
 below = g0["below"]
-glue_i18n("au_pub_below", semicolon_list(i18n.tr("{firm} {year} at {growth:.3f}", firm=r.firm, year=int(r.year),
+glue_i18n("au_pub_below", semicolon_list(i18n.tr("{firm_year} at {growth:.3f}", firm_year=firm_year(r.firm, r.year),
                                                    growth=r.growth) for r in below.itertuples())
           if len(below) else i18n.tr("none"), kind="md")
 firms_over = g0["above"].groupby("firm")["year"].apply(lambda y: [str(int(v)) for v in sorted(y)])
-glue_i18n("au_pub_over_list", semicolon_list(i18n.tr("{firm} ({years})", firm=f, years=comma_list(ys))
+glue_i18n("au_pub_over_list", semicolon_list(i18n.tr("{firm} ({years})", firm=i18n.tr(f), years=comma_list(ys))
                                              for f, ys in firms_over.items()), kind="md")
 excluded = g0["panel"][~g0["panel"]["comparable"]]
-glue_i18n("au_pub_excluded", comma_list(f"{r.firm} {int(r.year)}" for r in excluded.itertuples())
+glue_i18n("au_pub_excluded", comma_list(firm_year(r.firm, r.year) for r in excluded.itertuples())
           if len(excluded) else i18n.tr("none"), kind="md")
 assets = pub["assets"].set_index("reading")
 glue("au_pub_amax", float(ar_["max"]), display=False)
 glue("au_pub_amin", float(ar_["min"]), display=False)
 glue("au_pub_rmb_largest", float(assets.loc["RMB", "largest"]), display=False)
-glue("au_pub_rmb_firm", assets.loc["RMB", "largest_firm"], display=False)
+glue_i18n("au_pub_rmb_firm", firm_year(*assets.loc["RMB", "largest_firm"].rsplit(" ", 1))
+          if assets.loc["RMB", "largest_firm"] else "")
 glue("au_pub_usd_largest", float(assets.loc["USD", "largest"]), display=False)
-glue("au_pub_usd_firm", assets.loc["USD", "largest_firm"], display=False)
+glue_i18n("au_pub_usd_firm", firm_year(*assets.loc["USD", "largest_firm"].rsplit(" ", 1))
+          if assets.loc["USD", "largest_firm"] else "")
 glue("au_pub_usd_smallest", float(assets.loc["USD", "smallest"]), display=False)
 glue("au_pub_rmb_over", int(assets.loc["RMB", "above_max"]), display=False)
 glue_i18n("au_pub_rmb_bound", i18n.tr(", a book value: total assets can only be larger")

@@ -96,6 +96,9 @@ def test_every_literal_template_of_the_generated_text_is_translated():
               "too few firms for clustered inference", "few clusters", "no residual degrees of freedom",
               "constant column", "absorbed by the effects", "instrument or regressor absorbed", "exact collinearity"]
     templates.update({t: "tables" for t in tables})
+    # the firm names the pages list (the book's own data files; a reader's own names are reported)
+    for data in ("data/events/incidents.csv", "data/published/public_financials.csv"):
+        templates.update({firm: data for firm in pd.read_csv(paths.ROOT / data)["firm"]})
     missing = {t: where for t, where in templates.items() if t not in translated}
     assert not missing, f"templates of generated text without a translation: {missing}"
 
