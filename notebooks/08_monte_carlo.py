@@ -135,9 +135,9 @@ glue_i18n("mc_size", tr("{firms} firms x {years} years", firms=G0, years=T0))
 #
 # Each replication is a fresh, independent panel of {glue:text}`mc_G` firms
 # observed for {glue:text}`mc_T` years, the paper's design, drawn from the
-# calibrated simulation of {numref}`chapter %s <ch-data>`. In that model risk events lower ESG by
-# {glue:text}`mc_true_beta` points each, ESG lowers risk events by
-# {glue:text}`mc_true_gamma` per point, so the two are determined jointly,
+# calibrated simulation of {numref}`chapter %s <ch-data>`. In that model one more risk event changes ESG by
+# {glue:text}`mc_true_beta` points and one more ESG point changes risk events by
+# {glue:text}`mc_true_gamma`, so the two are determined jointly,
 # firms differ in their levels of both, the region's cyber-security
 # incidents move a firm's risk events without entering its ESG equation, and
 # an industry-wide yearly shifter moves every firm's ESG (which is what makes
@@ -534,10 +534,10 @@ glue_i18n("mc_pow_incl_sentence",
 # standard errors; the red line is the calibrated value, the dotted line 5 %.
 # ```
 #
-# With t(G-1) critical values, FE-IV detects an effect of risk on ESG in at
-# least 80 % of samples from a size of {glue:text}`mc_pow_feiv_80` on the
-# grid; the leave-one-out 2SLS of ESG on risk from
-# {glue:text}`mc_pow_loo_80` (the Anderson-Rubin test: from
+# With t(G-1) critical values, the smallest effect on the grid detected in at
+# least 80 % of samples is, for FE-IV (risk on ESG):
+# {glue:text}`mc_pow_feiv_80`; for the leave-one-out 2SLS (ESG on risk):
+# {glue:text}`mc_pow_loo_80` (the Anderson-Rubin test:
 # {glue:text}`mc_pow_loo_ar_80`). With no effect at all, the leave-one-out t
 # test rejects in {glue:text}`mc_pow_loo_null` of samples and its
 # Anderson-Rubin test in {glue:text}`mc_pow_loo_ar_null`, while the
