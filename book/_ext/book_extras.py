@@ -335,9 +335,13 @@ class BookCitation(SphinxDirective):
             paper = (f"{people} ({ref.get('year')}). {ref.get('title')}. {ref.get('journal')} "
                      f"{ref.get('volume')}({ref.get('issue')}), {ref.get('start')}-{ref.get('end')}. "
                      f"doi:{ref.get('doi')}")
-        out = [nodes.paragraph(text=str(cff.get("message", "")).strip()), para, bib]
+        from book_i18n import edition_text  # noqa: PLC0415 - sibling module: the edition's words
+
+        message = " ".join(str(cff.get("message", "")).split())
+        out = [nodes.paragraph(text=edition_text(self.env.app, message)), para, bib]
         if paper:
-            out += [nodes.paragraph(text="The article the book re-analyses:"), nodes.paragraph(text=paper)]
+            out += [nodes.paragraph(text=edition_text(self.env.app, "The article the book re-analyses:")),
+                    nodes.paragraph(text=paper)]
         return out
 
 

@@ -165,6 +165,20 @@ def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = translate(app, source[0], english_source(app, docname), docname)
 
 
+def edition_text(app: Sphinx, text: str) -> str:
+    """Words an extension writes (``text``, a msgid of the code catalogue) in the build's edition.
+
+    A missing translation is a warning (an error under -W) unless ESGRISK_I18N_FALLBACK=1.
+    """
+    language = edition(app)
+    if language == SOURCE:
+        return text
+    translated = i18n.translate(text, language)
+    if translated == text and not fallback():
+        logger.warning(f"book_i18n: no translation in esgrisk/locale/{language}/ for {text!r}")
+    return translated
+
+
 def _untranslated_outputs(notebook: dict, docname: str, language: str) -> None:
     """Warn (an error under -W) for code text the kernel could not translate (unless fallback)."""
     missing = sorted({m for c in notebook.get("cells", []) for o in c.get("outputs", [])
