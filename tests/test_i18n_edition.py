@@ -40,7 +40,14 @@ ZH = HTML / "zh"
 NOT_PAGES = {"zh", "_static", "_sources", "_images", "results", "student", "standalone"}
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*")
+# a number and its scale word: "145 million" in English is "1.45 亿" in Chinese, the same value
+NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?: ?(billion|million|亿|万))?")
+SCALE = {None: 1, "billion": 1e9, "million": 1e6, "亿": 1e8, "万": 1e4}
+
+
+def _values(text: str) -> list[float]:
+    return [float(f"{float(n.replace(',', '')) * SCALE[w or None]:.6g}") for n, w in NUMBER.findall(text)]
+
 #: Share of Chinese in the visible prose of a Chinese page: CJK characters / (CJK characters +
 #: Latin words). Measured 0.68 (the citation page: names, a BibTeX entry) to 1.00.
 CHINESE_SHARE = 0.6
@@ -333,7 +340,7 @@ def test_twin_links_both_ways(site, page):
 @pytest.mark.parametrize("page", TOC_PAGES)
 def test_the_glued_numbers_and_output_tables_of_each_pair_are_equal(site, page):
     def numbers(path: Path, selector: str) -> collections.Counter:
-        return collections.Counter(m for el in _article(path).select(selector) for m in NUMBER.findall(el.get_text()))
+        return collections.Counter(v for el in _article(path).select(selector) for v in _values(el.get_text()))
 
     for selector in (".pasted-text, .pasted-inline", ".cell_output td, .cell_output th, .pasted-block td"):
         english, chinese = numbers(HTML / page, selector), numbers(ZH / page, selector)
