@@ -260,11 +260,19 @@ def test_save_figure_refuses_small_or_clipped_text_and_writes_nothing(tmp_path):
 
 
 def test_every_figure_a_chapter_glues_is_saved_and_so_checked():
-    glued = re.compile(r"""glue\("(fig_\w+)",\s*(?:[\w.]+\()?(\w+)\)?""")
+    """Each ``{glue:figure}`` of a chapter comes from a figure that save_figure writes (and so checks).
+
+    Either ``glue("key", image(var))`` with ``save_figure(var, ...)``, or
+    ``glue_figure("key", var, save_dir, name, ...)``, which saves through save_figure.
+    """
+    directives = 0
     for source in sorted((ROOT / "notebooks").glob("[0-9]*.py")):
         text = source.read_text(encoding="utf-8")
-        for key, variable in glued.findall(text):
-            assert re.search(rf"save_figure\({variable},", text), (
-                f"{source.name}: figure {key} ({variable}) is glued but not saved with save_figure, "
-                "which checks its text")
-        assert len(re.findall(r"```\{glue:figure\}", text)) <= len(glued.findall(text)), source.name
+        for key in re.findall(r"^# ```\{glue:figure\} (\w+)", text, flags=re.MULTILINE):
+            directives += 1
+            helper = re.search(rf"""glue_figure\(\s*"{key}",\s*(\w+),\s*(?!None\b)[\w.]+,\s*"fig-""", text)
+            glued = re.search(rf"""glue\("{key}",\s*(?:[\w.]+\()?(\w+)\)?""", text)
+            saved = glued and re.search(rf"save_figure\({glued[1]},", text)
+            assert helper or saved, (f"{source.name}: figure {key} is glued but not saved with save_figure, "
+                                     "which checks its text")
+    assert directives >= 17
