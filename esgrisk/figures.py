@@ -40,7 +40,7 @@ from esgrisk.paths import ROOT, resolve
 
 __all__ = ["BOOK_COLUMN_PX", "BOOK_CJK_FONT", "BOOK_FIGURE_WIDTH", "BOOK_IMAGE_DPI", "BOOK_STYLE", "FIGURE_DPI",
            "MIN_TEXT_PX", "DrawnText", "FigureTextError", "book_figure", "can_draw", "check_figure_text",
-           "drawn_texts", "label_firms", "rendered_text_px", "save_figure", "use_book_fonts"]
+           "drawn_texts", "label_firms", "overlapping_texts", "rendered_text_px", "save_figure", "use_book_fonts"]
 
 #: The CJK font shipped with the book (TrueType subset of Noto Sans CJK SC, SIL OFL).
 BOOK_CJK_FONT = ROOT / "book" / "_static" / "fonts" / "NotoSansCJKsc-book.ttf"
@@ -79,7 +79,7 @@ def save_figure(fig: Figure, save_dir: str | Path, name: str, dpi: int = FIGURE_
 
     Every figure of the book passes here, so this is where its text is checked
     (:func:`check_figure_text`): text smaller than :data:`MIN_TEXT_PX` CSS px at the
-    book's column width, or cut off by the canvas or a clip box, raises
+    book's column width, on top of another text, or cut off by the canvas or a clip box, raises
     :class:`FigureTextError` naming the figure and the text, and nothing is written.
     The chapter (and so the book build) then fails on whatever panel it runs.
     """
@@ -188,6 +188,8 @@ class DrawnText:
     clipped: str
     #: The matplotlib text artist.
     artist: object = field(default=None, compare=False, repr=False)
+    #: Its extent on the canvas (display pixels at the measuring resolution).
+    box: object = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -219,7 +221,8 @@ def drawn_texts(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOO
     """Every non-empty text matplotlib draws for ``fig``, with its size in the book and any clipping.
 
     The figure is rendered once to memory (its canvas is not changed) and every
-    call of the renderer's ``draw_text`` is recorded, so exactly the text a
+    text artist the renderer's ``draw_text`` draws (each line of a multi-line
+    text included) is recorded once, so exactly the text a
     reader sees is measured: tick labels, legends, annotations, colour-bar
     labels, titles and text in axes; invisible text (hidden artists, hidden
     axes, switched-off tick labels, ticks outside the view, blank or
@@ -230,14 +233,27 @@ def drawn_texts(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOO
     from io import BytesIO
 
     from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.text import Text
 
     per_pt = shown_px_per_pt(fig, dpi, column_px)
     found: list[DrawnText] = []
-    original = RendererAgg.draw_text
+    seen: set[int] = set()
+    drawing: list[Text] = []  # the text artist being drawn (the renderer gets no artist for multi-line text)
+    draw_text, text_draw = RendererAgg.draw_text, Text.draw
+
+    def record_artist(artist, renderer):
+        drawing.append(artist)
+        try:
+            return text_draw(artist, renderer)
+        finally:
+            drawing.pop()
 
     def record(renderer, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if mtext is not None and s.strip() and (mtext.get_alpha() is None or mtext.get_alpha() > 0):
-            box = mtext.get_window_extent(renderer)
+        artist = mtext if mtext is not None else (drawing[-1] if drawing else None)
+        if (artist is not None and id(artist) not in seen and s.strip()
+                and (artist.get_alpha() is None or artist.get_alpha() > 0)):
+            seen.add(id(artist))
+            box = artist.get_window_extent(renderer)
             problems = []
             if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > renderer.width + 0.5 or box.y1 > renderer.height + 0.5:
                 problems.append("leaves the figure")
@@ -245,15 +261,15 @@ def drawn_texts(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOO
             if clip is not None and (box.x0 < clip.x0 - 0.5 or box.y0 < clip.y0 - 0.5
                                      or box.x1 > clip.x1 + 0.5 or box.y1 > clip.y1 + 0.5):
                 problems.append("is cut by its clip box")
-            found.append(DrawnText(mtext.get_text(), prop.get_size_in_points() * per_pt,
-                                   " and ".join(problems), mtext))
-        return original(renderer, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+            found.append(DrawnText(artist.get_text(), prop.get_size_in_points() * per_pt,
+                                   " and ".join(problems), artist, box))
+        return draw_text(renderer, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
-    RendererAgg.draw_text = record
+    RendererAgg.draw_text, Text.draw = record, record_artist
     try:
         fig.savefig(BytesIO(), format="png", dpi=dpi)
     finally:
-        RendererAgg.draw_text = original
+        RendererAgg.draw_text, Text.draw = draw_text, text_draw
     return found
 
 
@@ -265,19 +281,35 @@ def rendered_text_px(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float 
     return min((t.px for t in drawn_texts(fig, dpi, column_px)), default=float("inf"))
 
 
+def overlapping_texts(texts: Sequence[DrawnText], tolerance: float = 1.0) -> list[tuple[DrawnText, DrawnText]]:
+    """Pairs of texts whose extents overlap by more than ``tolerance`` px both across and up.
+
+    Rotated text (an angle that is not a multiple of 90 degrees) is left out: its
+    extent is the upright box around it, which overlaps its neighbours' boxes
+    while the letters do not (the slanted labels of a heat map).
+    """
+    upright = [t for t in texts if t.box is not None and float(t.artist.get_rotation()) % 90 == 0]
+    return [(a, b) for i, a in enumerate(upright) for b in upright[i + 1:]
+            if min(a.box.x1, b.box.x1) - max(a.box.x0, b.box.x0) > tolerance
+            and min(a.box.y1, b.box.y1) - max(a.box.y0, b.box.y0) > tolerance]
+
+
 def check_figure_text(fig: Figure, name: str, min_px: float = MIN_TEXT_PX) -> list[DrawnText]:
     """Raise :class:`FigureTextError` unless every text of ``fig`` is legible and whole in the book.
 
-    Legible: at least ``min_px`` CSS px at the width the book shows the figure;
-    whole: inside the canvas and its clip box (:func:`drawn_texts`). The error
-    names the figure and each offending text. Returns the texts measured.
+    Legible: at least ``min_px`` CSS px at the width the book shows the figure,
+    and not on top of another text (:func:`overlapping_texts`); whole: inside the
+    canvas and its clip box (:func:`drawn_texts`). The error names the figure and
+    each offending text. Returns the texts measured.
     """
     texts = drawn_texts(fig)
     small = sorted((t for t in texts if t.px < min_px - 1e-9), key=lambda t: t.px)  # the smallest first
     clipped = [t for t in texts if t.clipped]
-    if small or clipped:
-        lines = [f"{t} is {t.px:.1f} px" for t in small[:8]] + [f"{t} {t.clipped}" for t in clipped[:8]]
-        more = len(small) + len(clipped) - len(lines)
+    overlaps = overlapping_texts(texts)
+    if small or clipped or overlaps:
+        lines = ([f"{t} is {t.px:.1f} px" for t in small[:8]] + [f"{t} {t.clipped}" for t in clipped[:8]]
+                 + [f"{a} overlaps {b}" for a, b in overlaps[:8]])
+        more = len(small) + len(clipped) + len(overlaps) - len(lines)
         raise FigureTextError(
             f"figure {name}: text a reader cannot read (book column {BOOK_COLUMN_PX} px, "
             f"at least {min_px:g} px required): " + "; ".join(lines) + (f"; and {more} more" if more > 0 else ""))

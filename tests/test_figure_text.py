@@ -211,6 +211,26 @@ def test_every_kind_of_text_is_measured(kind):
         check_figure_text(fig, "fig-kind")
 
 
+def test_multi_line_text_is_measured_and_checked_for_clipping():
+    fig = book_figure(5, 3)
+    ax = fig.subplots()
+    ax.set_title("a title\non two lines", fontsize=5)
+    ax.text(1.3, 0.5, "a label on two lines\nright of the canvas", transform=ax.transAxes)
+    texts = {t.text: t for t in drawn_texts(fig)}
+    assert texts["a title\non two lines"].px < MIN_TEXT_PX
+    assert texts["a label on two lines\nright of the canvas"].clipped == "leaves the figure"
+
+
+def test_text_on_top_of_other_text_is_refused_but_slanted_tick_labels_are_not():
+    fig = book_figure(5, 3)
+    ax = fig.subplots()
+    ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
+    ax.text(0.52, 0.5, "second label", transform=ax.transAxes)
+    with pytest.raises(FigureTextError, match="'first label' in axes 1 \\(untitled\\) overlaps 'second label'"):
+        check_figure_text(fig, "fig-overlap")
+    check_figure_text(_heatmap(), "fig-heatmap")  # its slanted tick labels' boxes overlap, the letters do not
+
+
 def test_invisible_and_empty_text_is_not_measured():
     fig = book_figure(5, 3)
     ax, hidden = fig.subplots(1, 2)
