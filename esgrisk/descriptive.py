@@ -276,8 +276,7 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
     a light grey background and a sample of firms (:func:`firm_order`) in colour.
     """
     firms = firm_order(panel, max_firms, entity, seed)
-    fig = Figure(figsize=(6.4, 4.4))
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.96, bottom=0.12)
+    fig = book_figure(6.4, 4.4)
     ax = fig.subplots()
     cmap = matplotlib.colormaps["tab20"]
     if len(firms) < panel[entity].nunique():
@@ -297,7 +296,7 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
         slope, intercept = np.polyfit(sub[x].astype(float), sub[y].astype(float), 1)
         xs = np.linspace(sub[x].min(), sub[x].max(), 2)
         ax.plot(xs, intercept + slope * xs, color="black", ls="--", lw=1.5, label="pooled OLS line")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        ax.legend(loc="upper right", fontsize="small", frameon=False)
     ax.set_xlabel(LABELS.get(x, x))
     ax.set_ylabel(LABELS.get(y, y))
     return fig
