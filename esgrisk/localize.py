@@ -23,7 +23,8 @@ An identifier that happens to have an entry in the catalogue is still translated
 a column named ``book_mean`` may be given a Chinese header), but a missing one is not
 reported. Everything else is a msgid: looked up exactly, then as its numeric template
 (:func:`numeric_template`: "true effect ({0})" translates "true effect (-0.92)" with the
-same digits), and, when missing, kept in English and recorded (the template if the text
+same digits), then, for "label: names" ("controls: log_assets+cr4", "largest influence: F02"),
+as its label followed by the names unchanged; when missing, kept in English and recorded (the template if the text
 holds numbers) in :attr:`Localizer.missing` (and :data:`esgrisk.i18n.UNTRANSLATED`),
 which the emitting function writes into the output's metadata.
 """
@@ -61,9 +62,10 @@ def is_identifier(text: str) -> bool:
     rest = _NUMBER.sub(" ", _CODE_OR_MATH.sub(" ", text))
     if not _WORDLIKE.search(rest):
         return True
-    tokens = [t for t in re.split(r"[,;\s]+", _CODE_OR_MATH.sub(" ", text)) if t]
+    # tokens of a list of names ("log_assets+cr4", "a, b"); a label cut short ends in "..."
+    tokens = [t for t in re.split(r"[,;+\s]+", _CODE_OR_MATH.sub(" ", text)) if t]
     return bool(tokens) and all(t in NAMES or _NAME.match(t) or not _WORDLIKE.search(_NUMBER.sub(" ", t))
-                                for t in tokens)
+                                or (t.endswith(("...", "…")) and len(tokens) > 1) for t in tokens)
 
 
 def numeric_template(text: str) -> tuple[str, list[str]]:
@@ -82,6 +84,14 @@ def numeric_template(text: str) -> tuple[str, list[str]]:
 
     escaped = text.replace("{", "{{").replace("}", "}}")
     return _NUMBER.sub(hole, escaped), numbers
+
+
+def _lookup(text: str, catalogue: dict[str, str]) -> str | None:
+    """The translation of ``text``: its exact msgid, else its numeric template's; None if neither."""
+    if text in catalogue:
+        return catalogue[text]
+    template, numbers = numeric_template(text)
+    return catalogue[template].format(*numbers) if numbers and template in catalogue else None
 
 
 def _catalogue(language: str) -> dict[str, str]:
@@ -103,11 +113,13 @@ class Localizer:
         if not core:
             return text
         catalogue = _catalogue(self.language)
-        found = catalogue.get(core)
+        found = _lookup(core, catalogue)
         if found is None:
             template, numbers = numeric_template(core)
-            if numbers and template in catalogue:
-                found = catalogue[template].format(*numbers)
+            label, sep, names = core.rpartition(": ")
+            labelled = _lookup(label, catalogue) if sep and is_identifier(names) else None
+            if labelled is not None:
+                found = f"{labelled}：{names}"
             else:
                 if not is_identifier(core):
                     wanted = template if numbers else core

@@ -63,7 +63,8 @@ from esgrisk import estimate as est
 from esgrisk import published, recipe, report, weakiv
 from esgrisk.descriptive import variance_shares
 from esgrisk.evidence import WEAK_F
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
+from esgrisk.i18n import tr
 from esgrisk.paths import output_dir
 from esgrisk.results import write_result
 from esgrisk.simulate import PARAMS
@@ -208,7 +209,8 @@ def side_by_side(model_id):
 for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
                        ("fe_iv_risk", "tbl-fe-table2-fe-iv-risk")):
     show_table(side_by_side(model_id),
-               f"Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
+               tr("Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
+                  model_id=model_id, df_p=df_p),
                name, digits=3, na_rep="absorbed", index=True, save_dir=out_dir)
 
 # %% [markdown]
@@ -375,8 +377,7 @@ glue("size_note",
      f"On this panel {100 * size_within:.1f} % of the variance of size lies within firms, which the "
      "fixed-effects models can use (its standard error in the firm fixed-effects model is "
      f"{size_se_ratio:.1f} times that of pooled OLS).", display=False)
-glue("fig_fe_coefficients", fig, display=False)
-save_figure(fig, out_dir, "fig-fe-coefficients")
+glue_figure("fig_fe_coefficients", fig, out_dir, "fig-fe-coefficients")
 plt.close(fig)
 
 # %% [markdown]

@@ -75,6 +75,7 @@ from esgrisk import montecarlo as mc
 from esgrisk import published, weakiv
 from esgrisk import system as sy
 from esgrisk.audit import PAPER_SAMPLE
+from esgrisk.i18n import tr
 from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir, resolve
 from esgrisk.tables import show_table
 
@@ -240,9 +241,10 @@ glue("h3_text", h3_text, display=False)
 # identifying assumptions were true, not that they are.
 
 # %% tags=["hide-input"]
-show_table(graded, f"H1-H3 graded on the design ({design_label}; power: share of simulated panels rejecting "
-           "'no effect' at 5 %, for H3 the share detecting both arrows; coverage: share of 95 % intervals, "
-           "t(G-1), covering the truth) and the panel used for this page placed in it.",
+show_table(graded, tr("H1-H3 graded on the design ({design_label}; power: share of simulated panels rejecting "
+                      "'no effect' at 5 %, for H3 the share detecting both arrows; coverage: share of 95 % "
+                      "intervals, t(G-1), covering the truth) and the panel used for this page placed in it.",
+                      design_label=design_label),
            "tbl-evidence-design", save_dir=out_dir)
 
 # %% [markdown]

@@ -64,7 +64,7 @@ glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the tabl
 # %%
 from esgrisk.tables import show_plain_table
 
-show_plain_table(times, digits={"seconds": 2})
+show_plain_table(times, digits={"seconds": 2}, keep=["chapter", "parameters"])
 
 # %% [markdown]
 # ## Software
@@ -74,4 +74,5 @@ show_plain_table(times, digits={"seconds": 2})
 # `constraints.txt`.
 
 # %%
-show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})))
+show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})),
+                 keep=["package", "pinned", "installed"])

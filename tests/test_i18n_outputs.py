@@ -172,3 +172,13 @@ def test_missing_lists_the_untranslated_msgids_of_executed_notebooks(tmp_path, c
 def test_localizer_keeps_surrounding_whitespace():
     assert Localizer("zh_CN").text(" Simulated data ") == " 模拟数据 "
     assert Localizer("en").text("Simulated data") == "Simulated data"
+
+
+def test_computed_numbers_are_copied_into_the_template_translation():
+    localizer = Localizer("zh_CN")
+    assert localizer.text("6 of 7 rows agree") == "7 行中有 6 行一致"  # placeholders reordered, digits kept
+    assert localizer.text("true effect (-0.92)") == "真实效应（-0.92）"
+    assert localizer.text("controls: log_assets+cr4+reg...") == "控制变量：log_assets+cr4+reg..."
+    assert not localizer.missing
+    localizer.text("3 of 4 apples agree")
+    assert localizer.missing == {"{0} of {1} apples agree"}  # reported as the msgid to add
