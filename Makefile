@@ -70,7 +70,7 @@ bench-mc: venv
 
 # Every panel chapter at 500, 1,000, 2,000 and 5,000 firms x 15 years: seconds, peak memory, growth exponent
 bench-scale: venv
-	$(PY) scripts/bench_scale.py $(BENCH_ARGS)
+	$(PY) scripts/bench_scale.py --whole-book $(BENCH_ARGS)
 
 clean:
 	rm -rf _build executed results student .builds

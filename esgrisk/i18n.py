@@ -55,8 +55,9 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})")
 # Markup a translation must keep exactly: roles with their targets, inline code, math,
 # labels, glue keys, citations. Their multiset must be equal in the unit and its translation.
 _ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
-_CODE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
+# inline code and math may run over one line break (not a blank line); an escaped \$ is a dollar
+_CODE = re.compile(r"(?<!`)`(?:[^`\n]|\n(?!\s*\n))+`(?!`)")
+_MATH = re.compile(r"(?<!\\)\$\$.*?(?<!\\)\$\$|(?<!\\)\$(?:[^$\n]|\n(?!\s*\n))+?(?<!\\)\$", re.S)
 _LABEL = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$", re.M)
 _DIRECTIVE_LINE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{[a-z:-]+\}.*$|^\s*:[a-z-]+:.*$", re.M)
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -145,7 +146,8 @@ def markup_tokens(text: str) -> list[str]:
     tokens = [*(_role_token(r) for r in _ROLE.findall(text)), *_MATH.findall(text), *_LABEL.findall(text)]
     rest = _MATH.sub(" ", _ROLE.sub(" ", text))
     tokens += _CODE.findall(rest)
-    return sorted(t.strip() for t in tokens)
+    # a line break inside a token is a space: a translation may join or break lines
+    return sorted(" ".join(t.split()) for t in tokens)
 
 
 def _markdown_cells(path: Path) -> list[tuple[str, int]]:

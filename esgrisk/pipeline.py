@@ -649,6 +649,7 @@ class Panel:
 def check_panel(parameters: Mapping[str, Any]) -> Panel:
     """Load and validate the panel these parameters name, once; raise :class:`ChapterFailed` if rejected."""
     from esgrisk.panel import load_panel
+    from esgrisk.preflight import require_design
 
     path = paths.resolve(parameters["panel_path"])
     options = {}
@@ -659,6 +660,9 @@ def check_panel(parameters: Mapping[str, Any]) -> Panel:
             options[option] = parameters[parameter]
     try:
         panel = load_panel(path, **options)
+        # the design checks too, once per build: a panel no model can be fitted on stops here
+        # with one message, not once per model chapter
+        require_design(panel, source=paths.display_path(path))
     except Exception as error:  # the loader's message names file, column, rows and rule
         raise ChapterFailed(f"PANEL REJECTED ({paths.display_path(path)}); no chapter was executed:\n"
                             f"  {type(error).__name__}: {error}") from None

@@ -24,9 +24,9 @@ numpy traceback ("exog does not have full column rank", "Singular matrix",
 raises :class:`DesignError` with every blocking finding in one message.
 Every model chapter runs them in its loading cell (:func:`require_design`);
 ``python -m esgrisk.preflight PANEL [--encoding ..] [--columns map.yml]`` runs
-the loader and these checks once, by hand. (The build checks the panel with
-the loader once, ``esgrisk.pipeline.check_panel``; the design checks are not
-yet part of that step.)
+the loader and these checks once, by hand. The build runs both once, before
+any chapter (``esgrisk.pipeline.check_panel``), so a panel no model can be
+fitted on is reported in one message per build.
 """
 
 from __future__ import annotations

@@ -329,7 +329,6 @@ shown_iv = pd.DataFrame({
 })
 
 # %% [markdown]
-# (sec-mc-few-clusters)=
 # ## The ESG -> risk equation (H2) at the paper's size
 #
 # {doc}`05_bidirectional_2sls` estimates the reverse arrow by 2SLS with firm effects, a firm's
@@ -439,7 +438,7 @@ inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "reje
 glue("mc_inf_se", pct(mc.mc_standard_error(0.05, n_reps)), display=False)
 
 # %% [markdown]
-# (sec-mc-more-data)=
+# (sec-mc-few-clusters)=
 # ## Inference with few clusters
 #
 # A firm-clustered standard error treats each firm as one independent piece
@@ -595,6 +594,7 @@ glue("mc_regional_sentence",
 summary_csv = grid_all.drop(columns=["label"])
 
 # %% [markdown]
+# (sec-mc-more-data)=
 # ## More firms, more years
 #
 # {numref}`fig-mc-grid` repeats the experiment with more firms and more years

@@ -12,7 +12,14 @@ fitted to seconds = a x (firm-years)^b over the sizes (b <= 1: cost grows no
 faster than linearly).
 
     .venv/bin/python scripts/bench_scale.py [--firms 500 1000 2000 5000] [--years 15]
-        [--chapters 03_descriptive 04_fixed_effects] [--timeout 900]
+        [--chapters 03_descriptive 04_fixed_effects] [--timeout 900] [--whole-book]
+
+With ``--whole-book`` it then times the whole cold build on the largest panel
+the way a user runs it, ``make book FORCE=1 PANEL=<panel>`` (every chapter
+re-executed, two at a time, and the HTML), with the peak resident memory of
+the largest process, and afterwards rebuilds the default book
+(``make book FORCE=1``): the book in ``_build/html`` is the default one again
+when the benchmark ends.
 """
 
 from __future__ import annotations
@@ -80,10 +87,12 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=15)
     ap.add_argument("--chapters", nargs="+", default=None)
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--whole-book", action="store_true", help="also time cold `make book PANEL=` on the largest")
     args = ap.parse_args()
     chapters = args.chapters or panel_chapters()
     years = list(range(2023 - args.years + 1, 2024))
     totals: dict[int, float] = {}
+    per_chapter: dict[str, dict[int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         tmp = Path(tmp)
         notebooks = {}
@@ -109,15 +118,36 @@ def main() -> None:
                            "-p", "results_dir", str(out)]
                 seconds, gib, code = run_measured(command, args.timeout)
                 total += seconds
+                per_chapter.setdefault(name, {})[n] = seconds
                 flag = "" if code == 0 else "  FAILED"
                 print(f"{firms:>6} {n:>10}  {name:<24} {seconds:>8.1f} {gib:>9.2f}{flag}", flush=True)
             totals[n] = total
             print(f"{firms:>6} {n:>10}  {'all chapters (serial)':<24} {total:>8.1f}", flush=True)
+        if args.whole_book:
+            whole_book(panel_file, n, args.timeout)
     if len(totals) >= 2:
-        x, y = np.log(list(totals)), np.log(list(totals.values()))
-        b = float(np.polyfit(x, y, 1)[0])
-        print(f"growth exponent b in seconds ~ (firm-years)^b: {b:.2f} "
+        b = growth_exponent(totals)
+        print(f"growth exponent b in seconds ~ (firm-years)^b, all chapters: {b:.2f} "
               f"({'no faster than linear' if b <= 1.05 else 'faster than linear'})")
+        steepest = max(per_chapter, key=lambda name: growth_exponent(per_chapter[name]))
+        print(f"steepest chapter: {steepest}, b = {growth_exponent(per_chapter[steepest]):.2f} "
+              "(each chapter's time includes a kernel start of a few seconds, which flattens b)")
+
+
+def growth_exponent(seconds_by_size: dict[int, float]) -> float:
+    """The slope b of log(seconds) on log(firm-years): seconds ~ a x (firm-years)^b."""
+    x, y = np.log(list(seconds_by_size)), np.log(list(seconds_by_size.values()))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def whole_book(panel_file: Path, firm_years: int, timeout: float) -> None:
+    """Time cold ``make book FORCE=1 PANEL=panel_file``, then rebuild the default book."""
+    seconds, gib, code = run_measured(["make", "book", "FORCE=1", f"PANEL={panel_file}"], timeout)
+    flag = "" if code == 0 else "  FAILED"
+    print(f"{'':>6} {firm_years:>10}  {'cold make book PANEL=':<24} {seconds:>8.1f} {gib:>9.2f}{flag}  "
+          "(budget 180 s, 2 GiB)", flush=True)
+    seconds, _, code = run_measured(["make", "book", "FORCE=1"], timeout)
+    print(f"{'':>6} {'':>10}  {'default book rebuilt':<24} {seconds:>8.1f}{'' if code == 0 else '  FAILED'}")
 
 
 if __name__ == "__main__":

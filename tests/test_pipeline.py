@@ -485,23 +485,23 @@ def test_only_toc_chapters_enter_the_book_and_stale_pages_go(tiny):
 def test_make_book_takes_a_panel_path_with_a_space(tiny):
     shutil.copy2(paths.ROOT / "Makefile", tiny / "Makefile")
     (tiny / ".venv").symlink_to(Path(sys.prefix))
-    alt_panel(tiny, "my panel.csv", firms=5, years=4)
+    alt_panel(tiny, "my panel.csv", firms=6, years=4)
     done = subprocess.run(["make", "-o", ".venv/.installed", "-o", "data", "notebooks", 'PANEL=my panel.csv'],
                           cwd=tiny, capture_output=True, text=True, env=_env_for(tiny), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert _json(tiny / "results" / "fe_entity.json")["provenance"]["panel"] == "my panel.csv"
-    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 20
+    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 24
 
 
 @pytest.mark.slow
 def test_editing_the_panel_in_place_or_an_imported_module_reruns_only_what_depends_on_it(tiny):
-    alt = alt_panel(tiny, "alt.csv", firms=5, years=4)
+    alt = alt_panel(tiny, "alt.csv", firms=6, years=4)
     first = build(tiny, "--no-html", "-p", "panel_path", "alt.csv")
     assert said(first.stdout, "02_panel", "ran"), first.stderr
-    alt_panel(tiny, "alt.csv", firms=6, years=4)  # same path, other content
+    alt_panel(tiny, "alt.csv", firms=7, years=4)  # same path, other content
     second = build(tiny, "--no-html", "-p", "panel_path", str(alt))
     assert said(second.stdout, "02_panel", "ran") and said(second.stdout, "01_alpha", "unchanged")
-    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 24
+    assert _json(tiny / "results" / "fe_entity.json")["nobs"] == 28
     module = tiny / "esgrisk" / "panel.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
     third = build(tiny, "--no-html", "-p", "panel_path", str(alt))

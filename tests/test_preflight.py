@@ -123,3 +123,16 @@ def test_the_build_check_applies_the_column_map_and_the_waivers(tmp_path, panel)
     checked = pipeline.check_panel({"panel_path": str(unit), "panel_columns": str(mapping),
                                     "panel_accept": "esg_unit_scale"})
     assert checked.n_firms == 12
+
+
+def test_the_build_runs_the_design_checks_once_before_any_chapter(tmp_path, panel):
+    """A panel no model can be fitted on is rejected by pipeline.check_panel, in one message naming the rule."""
+    from esgrisk import pipeline
+
+    few = tmp_path / "few.csv"
+    panel[panel["firm"].isin(sorted(panel["firm"].unique())[:3])].to_csv(few, index=False)
+    with pytest.raises(pipeline.ChapterFailed) as rejected:
+        pipeline.check_panel({"panel_path": str(few)})
+    message = str(rejected.value)
+    assert "no chapter was executed" in message and "few.csv" in message
+    assert "3 firms" in message and message.count("cannot be fitted") == 1
