@@ -96,13 +96,14 @@ def edition_figure_path(save_dir: str | Path, name: str, language: str) -> Path:
 
 
 def glue_figure(key: str, fig: Figure, save_dir: str | Path | None = None, name: str | None = None,
-                image: Callable[[Figure], object] | None = None, save_first: bool = False) -> Path | None:
+                image: Callable[[Figure], object] | None = None, save_first: bool = False) -> None:
     """Glue ``fig`` under ``key`` for every edition and save it: the one call a chapter makes per figure.
 
     The English figure is glued exactly as ``glue(key, image(fig), display=False)``
     (``image`` is ``esgrisk.diagram.to_image`` or ``esgrisk.descriptive.figure_image``;
     without it the figure itself is glued) and, with ``save_dir`` and ``name``
-    (``fig-...``), written by :func:`save_figure`; the returned path is that file.
+    (``fig-...``), written by :func:`save_figure`. Returns nothing, so a call that ends a
+    cell displays nothing.
     Then, for every other language, a translated copy (:func:`esgrisk.localize.localized_figure`:
     same data, text through the code catalogue) is glued under
     ``esgrisk.i18n.edition_key(key, language)``, its output metadata
@@ -120,21 +121,21 @@ def glue_figure(key: str, fig: Figure, save_dir: str | Path | None = None, name:
 
     render = image or (lambda figure: figure)
     saving = save_dir is not None and name is not None
-    path = save_figure(fig, save_dir, name) if saving and save_first else None
+    if saving and save_first:
+        save_figure(fig, save_dir, name)
     glue(key, render(fig), display=False)
     if saving and not save_first:
-        path = save_figure(fig, save_dir, name)
+        save_figure(fig, save_dir, name)
     for language in i18n.LANGUAGES:
         copy, localizer = localized_figure(fig, language)
         bundle, metadata = format_display_data(render(copy))
         metadata["scrapbook"] = dict(name=i18n.edition_key(key, language), mime_prefix=GLUE_PREFIX)
         metadata.update(localizer.metadata())
         display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
-        if path is not None:
+        if saving:
             target = edition_figure_path(save_dir, name, language)
             target.parent.mkdir(parents=True, exist_ok=True)
             copy.savefig(target, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
-    return path
 
 
 @lru_cache(maxsize=1024)

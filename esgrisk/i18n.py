@@ -18,7 +18,6 @@ silently fall behind the English one.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -33,8 +32,7 @@ from esgrisk import paths
 
 __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
            "check_catalogue", "edition_key", "glue_i18n", "is_translatable", "markup_tokens",
-           "page_units", "split_units", "tr", "translate", "translate_markdown", "untranslated_outputs",
-           "update_catalogue"]
+           "page_units", "split_units", "tr", "translate", "translate_markdown", "update_catalogue"]
 
 LANGUAGES = ("zh_CN",)
 LOCALE_DIR = paths.ROOT / "book" / "locale"
@@ -365,37 +363,12 @@ def source_pages() -> list[Path]:
     return pages
 
 
-def untranslated_outputs(executed: Path, language: str = LANGUAGES[0]) -> list[tuple[str, str]]:
-    """(chapter, msgid) for every msgid a ``language`` output of the executed notebooks lacked.
-
-    Reads the ``{"esgrisk": {"language": ..., "untranslated": [...]}}`` output metadata that
-    tables, figures and generated text write (BOARD decision 2); sorted, each pair once.
-    """
-    found: set[tuple[str, str]] = set()
-    for notebook in sorted(Path(executed).glob("*.ipynb")):
-        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
-            for output in cell.get("outputs", []):
-                tag = output.get("metadata", {}).get("esgrisk", {})
-                if tag.get("language") == language:
-                    found.update((notebook.stem, msgid) for msgid in tag.get("untranslated", []))
-    return sorted(found)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m esgrisk.i18n update|check|missing``: refresh the page catalogues, check them, or list the
-    msgids the code catalogue lacked in the executed notebooks' outputs (exit 1 on a problem)."""
+    """``python -m esgrisk.i18n update|check``: refresh the catalogues, or check them (exit 1 on a problem)."""
     parser = argparse.ArgumentParser(prog="python -m esgrisk.i18n", description=main.__doc__)
-    parser.add_argument("command", choices=["update", "check", "missing"])
-    parser.add_argument("executed", nargs="?", default=str(paths.ROOT / "executed"),
-                        help="missing: the folder of executed notebooks (default executed/)")
+    parser.add_argument("command", choices=["update", "check"])
     parser.add_argument("--language", default=LANGUAGES[0])
     args = parser.parse_args(argv)
-    if args.command == "missing":
-        pairs = untranslated_outputs(Path(args.executed), args.language)
-        for chapter, msgid in pairs:
-            print(f"{chapter}: {msgid!r}")
-        print(f"{len(pairs)} untranslated msgid(s) in the {args.language} outputs of {args.executed}")
-        return 1 if pairs else 0
     problems: list[Problem] = []
     for page in source_pages():
         if args.command == "update":

@@ -23,8 +23,9 @@ An identifier that happens to have an entry in the catalogue is still translated
 a column named ``book_mean`` may be given a Chinese header), but a missing one is not
 reported. Everything else is a msgid: looked up exactly, then as its numeric template
 (:func:`numeric_template`: "true effect ({0})" translates "true effect (-0.92)" with the
-same digits), then, for "label: names" ("controls: log_assets+cr4", "largest influence: F02"),
-as its label followed by the names unchanged; when missing, kept in English and recorded (the template if the text
+same digits), then, for "label: names" or "label names" ("controls: log_assets+cr4",
+"largest influence: F02", "controls without cr4"), as its label followed by the names
+unchanged; when missing, kept in English and recorded (the template if the text
 holds numbers) in :attr:`Localizer.missing` (and :data:`esgrisk.i18n.UNTRANSLATED`),
 which the emitting function writes into the output's metadata.
 """
@@ -116,10 +117,14 @@ class Localizer:
         found = _lookup(core, catalogue)
         if found is None:
             template, numbers = numeric_template(core)
-            label, sep, names = core.rpartition(": ")
-            labelled = _lookup(label, catalogue) if sep and is_identifier(names) else None
+            labelled = None
+            for sep, joint in ((": ", "："), (" ", " ")):  # "controls: a+b", "controls without cr4"
+                label, found_sep, names = core.rpartition(sep)
+                if found_sep and label and is_identifier(names) and _lookup(label, catalogue) is not None:
+                    labelled = f"{_lookup(label, catalogue)}{joint}{names}"
+                    break
             if labelled is not None:
-                found = f"{labelled}：{names}"
+                found = labelled
             else:
                 if not is_identifier(core):
                     wanted = template if numbers else core

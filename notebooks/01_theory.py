@@ -37,7 +37,7 @@ from esgrisk.tables import show_table
 out_dir = output_dir(results_dir)
 
 fig_causal = causal_diagram(diagram_labels)
-causal_png = glue_figure("fig_causal", fig_causal, out_dir, "fig-causal-diagram", image=to_image)
+glue_figure("fig_causal", fig_causal, out_dir, "fig-causal-diagram", image=to_image)
 
 # %% [markdown]
 # ## The question and why it matters

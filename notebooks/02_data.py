@@ -364,7 +364,7 @@ put("bw_reading", f"On this panel a regression that ignores firm effects therefo
 
 fig = descriptive.plot_between_within(panel)
 put("bw_colour_note", descriptive.colour_note(panel))
-saved = glue_figure("fig_between_within", fig, out_dir, "fig-between-within", image=descriptive.figure_image)  # (not the last value: it would print a path)
+glue_figure("fig_between_within", fig, out_dir, "fig-between-within", image=descriptive.figure_image)
 
 # %% [markdown]
 # ```{glue:figure} fig_between_within
