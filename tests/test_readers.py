@@ -56,8 +56,14 @@ def _prose_lines(path):
 @pytest.mark.parametrize("path", PROSE, ids=lambda p: p.name)
 def test_no_chapter_or_section_number_is_typed(path):
     """Numbers come from _toc.yml: {numref}`chapter %s <ch-audit>`, never "chapter 7"."""
-    typed = [f"{path.name}:{n}: {line.strip()}" for n, line in _prose_lines(path)
-             if TYPED.search(PAPER.sub("", line))]
+    lines = _prose_lines(path)
+    typed = [f"{path.name}:{n}: {line.strip()}" for n, line in lines if TYPED.search(PAPER.sub("", line))]
+    # also across a line break ("... (chapter\n7) ..."), where neither line alone matches
+    for (n, first), (_, second) in zip(lines, lines[1:]):
+        joined = f"{first.rstrip()} {second.lstrip()}"
+        if not TYPED.search(PAPER.sub("", first)) and not TYPED.search(PAPER.sub("", second)) \
+                and TYPED.search(PAPER.sub("", joined)) and not TYPED.match(second.lstrip()):
+            typed.append(f"{path.name}:{n}: {joined.strip()}")
     assert not typed, "typed chapter/section numbers (use {numref} with a ch-/sec- label):\n" + "\n".join(typed)
 
 
