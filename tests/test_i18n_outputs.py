@@ -178,3 +178,22 @@ def test_figure_translations_mix_no_mathtext_with_chinese():
     mixed = [e.msgid for e in polib.pofile(str(catalogue))
              if "$" in e.msgstr and re.search(r"[\u4e00-\u9fff]", e.msgstr)]
     assert not mixed, mixed
+
+
+def test_label_then_names_keeps_the_names():
+    localizer = Localizer("zh_CN")
+    assert localizer.text("controls without log_assets") == "控制变量不含 log_assets"
+    assert localizer.text("instrument for risk_events") == "risk_events 的工具变量"  # an exact msgid first
+    assert not localizer.missing
+
+
+def test_show_markdown_table_translates_a_pipe_table_made_elsewhere(shown):
+    table = "| id | firm | source |\n| --- | --- | --- |\n| E01 | Alibaba | {cite:p}`key2020` |"
+    tables.show_markdown_table(table, "Number of documented events per firm and event type "
+                               "(from `data/events/incidents.csv`).", "tbl-incident-counts")
+    (en, en_meta), (zh, zh_meta) = [(d["text/markdown"], m) for d, m in shown]
+    assert en == tables.myst_table(table, "Number of documented events per firm and event type "
+                                   "(from `data/events/incidents.csv`).", "tbl-incident-counts")
+    assert en_meta == {"esgrisk": {"language": "en"}}
+    assert zh.endswith("| 编号 | 企业 | 来源 |\n| --- | --- | --- |\n| E01 | 阿里巴巴 | {cite:p}`key2020` |\n:::")
+    assert "`data/events/incidents.csv`" in zh.splitlines()[0] and zh_meta["esgrisk"]["untranslated"] == []
