@@ -15,6 +15,7 @@ findings (check, expected, printed, verdict).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from scipy import integrate, optimize, stats
 from esgrisk import public_data, published, sensitivity
 from esgrisk.core import within as demean
 from esgrisk.panel import industry_mean_esg
+from esgrisk.prose import text
 from esgrisk.spec import ESG_EQUATION
 
 #: verdict labels used in the findings table
@@ -132,14 +134,22 @@ def consistent_df(t_printed: float, p_printed: float, dec_t: int = 2, dec_p: int
 def describe_df_set(dfs: Sequence[int], normal_ok: bool, grid_max: int = DF_GRID.stop - 1) -> str:
     """Human-readable summary of :func:`consistent_df` output, e.g. ``"df >= 180"``."""
     if not dfs:
-        return "normal only" if normal_ok else "none"
+        return text("normal only") if normal_ok else text("none")
     lo, hi = min(dfs), max(dfs)
     contiguous = len(dfs) == hi - lo + 1
     if contiguous and hi >= grid_max:
-        return f"df >= {lo}" + (" (and normal)" if normal_ok else "")
+        return text("df >= {lo} (and normal)", lo=lo) if normal_ok else f"df >= {lo}"
     if contiguous:
         return f"{lo} <= df <= {hi}"
     return ", ".join(str(d) for d in dfs)
+
+
+def df_set_text(description: str) -> str:
+    """The output of :func:`describe_df_set` as a translatable Text again (a DataFrame keeps only the string)."""
+    normal = re.fullmatch(r"df >= (\d+) \(and normal\)", description)
+    if normal:
+        return text("df >= {lo} (and normal)", lo=int(normal[1]))
+    return text(description) if description in ("normal only", "none") else description
 
 
 def pvalue_table(table2: pd.DataFrame, dfs: Mapping[str, float | None],

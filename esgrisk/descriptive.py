@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from esgrisk.figures import book_figure, label_firms
+from esgrisk.i18n import tr
+from esgrisk.prose import Text, text
 
 #: The variables of the paper's Table 1, in the paper's order.
 TABLE1_VARIABLES = ("risk_events", "esg", "log_assets", "revenue_growth", "cr4", "reg_strength")
@@ -185,14 +187,14 @@ def _rows_of(panel: pd.DataFrame, firms: Sequence[str], entity: str) -> dict[str
 
 
 def firms_shown_note(panel: pd.DataFrame, firms: Sequence[str], seed: int | None = None,
-                     entity: str = "firm") -> str:
-    """The caption's sentence saying which firms a per-firm figure shows."""
+                     entity: str = "firm") -> Text:
+    """The caption's sentence saying which firms a per-firm figure shows (a Text: English, translatable)."""
     total = int(panel[entity].nunique())
     if len(firms) >= total:
-        return f"All {total:,} firms are shown."
-    how = f"drawn at random (seed {seed})" if seed is not None else "first in alphabetical order"
-    return (f"{len(firms):,} of the panel's {total:,} firms, {how}, are shown; "
-            f"pooled quantities use all {len(panel):,} firm-years.")
+        return text("All {total:,} firms are shown.", total=total)
+    how = tr("drawn at random (seed {seed})", seed=seed) if seed is not None else tr("first in alphabetical order")
+    return text("{shown:,} of the panel's {total:,} firms, {how}, are shown; pooled quantities use all "
+                "{nobs:,} firm-years.", shown=len(firms), total=total, how=how, nobs=len(panel))
 
 
 def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity: str = "firm",
@@ -350,5 +352,5 @@ def plot_between_within(panel: pd.DataFrame, x: str = "risk_events", y: str = "e
 def colour_note(panel: pd.DataFrame, entity: str = "firm") -> str:
     """The caption's sentence on colours: one per firm, or repeating when there are more than 20."""
     n = int(panel[entity].nunique())
-    return "" if n <= 20 else (f"With {n:,} firms the 20 colours repeat, so a colour no longer "
-                               "identifies one firm.")
+    return "" if n <= 20 else text("With {n:,} firms the 20 colours repeat, so a colour no longer identifies "
+                                   "one firm.", n=n)

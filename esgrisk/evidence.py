@@ -19,7 +19,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from esgrisk.prose import and_join, group_by
+from esgrisk.i18n import Message, tr
+from esgrisk.prose import Text, and_list, group_by, semicolon_list, space_list, text
 
 ALPHA = 0.05   # significance level of the verdicts
 WEAK_F = 10.0  # rule-of-thumb first-stage F below which an instrument counts as weak (Stock and Yogo)
@@ -37,43 +38,61 @@ EVIDENCE_COLUMNS = ("hypothesis", "paper_estimate", "book_estimate", "design_pow
 
 
 def arrow_verdict(coef: float, pvalue: float, first_f: float,
-                  alpha: float = ALPHA, weak_f: float = WEAK_F) -> str:
+                  alpha: float = ALPHA, weak_f: float = WEAK_F) -> Text:
     """Verdict on one instrumented arrow whose hypothesised sign is negative."""
     if not first_f >= weak_f:  # NaN counts as weak: no evidence of a relevant instrument
-        return "not established: weak instrument"
+        return text("not established: weak instrument")
     if pvalue < alpha:
-        return "negative, significant" if coef < 0 else "positive, significant (against the hypothesis)"
-    return "not significant"
+        return text("negative, significant") if coef < 0 else \
+            text("positive, significant (against the hypothesis)")
+    return text("not significant")
 
 
 def loop_verdict(risk_to_esg: str, esg_to_risk: str, esg_to_risk_first_f: float,
-                 weak_f: float = WEAK_F) -> str:
+                 weak_f: float = WEAK_F) -> Text:
     """Verdict on the feedback loop (H3), from the verdicts on its two arrows."""
     if risk_to_esg.startswith("negative") and esg_to_risk.startswith("negative"):
-        return "both arrows detected"
+        return text("both arrows detected")
     if not esg_to_risk_first_f >= weak_f:
-        return "not established: the ESG -> risk arrow rests on the same weak instrument"
-    return "not established: at least one arrow not detected"
+        return text("not established: the ESG -> risk arrow rests on the same weak instrument")
+    return text("not established: at least one arrow not detected")
 
 
-def loop_stability_sentence(share_unstable: float, alpha: float = ALPHA) -> str:
+def loop_stability_sentence(share_unstable: float, alpha: float = ALPHA) -> Text:
     """One sentence on how often parametric draws of the system make the loop unstable."""
     if share_unstable > alpha:
-        return (f"In {100 * share_unstable:.0f} % of parametric draws of the two system coefficients "
-                "the feedback loop is not stable, so the data cannot say whether it damps or "
-                "amplifies shocks")
-    return (f"The feedback loop is stable in {100 * (1 - share_unstable):.0f} % of parametric draws "
-            "of the two system coefficients")
+        return text("In {pct:.0f} % of parametric draws of the two system coefficients the feedback loop is "
+                    "not stable, so the data cannot say whether it damps or amplifies shocks",
+                    pct=100 * share_unstable)
+    return text("The feedback loop is stable in {pct:.0f} % of parametric draws of the two system coefficients",
+                pct=100 * (1 - share_unstable))
 
 
 def design_verdict(power: float, coverage: float, min_power: float = MIN_POWER,
-                   min_coverage: float = MIN_COVERAGE) -> str:
+                   min_coverage: float = MIN_COVERAGE) -> Text:
     """What the design can show for one hypothesis, from its power and coverage over many draws."""
     if not coverage >= min_coverage:
-        return "the design's intervals under-cover: significance would overstate the evidence"
+        return text("the design's intervals under-cover: significance would overstate the evidence")
     if not power >= min_power:
-        return "the design is underpowered: a miss says little"
-    return "the design can detect the effect"
+        return text("the design is underpowered: a miss says little")
+    return text("the design can detect the effect")
+
+
+#: a verdict "not established: <reason>" as it reads inside a sentence, "not established (<reason>)"
+_PARENTHESISED = {
+    "not established: the ESG -> risk arrow rests on the same weak instrument":
+        "not established (the ESG -> risk arrow rests on the same weak instrument)",
+    "not established: at least one arrow not detected": "not established (at least one arrow not detected)",
+    "not established: weak instrument": "not established (weak instrument)",
+}
+
+
+def parenthesised(verdict: str) -> Text | str:
+    """A verdict "not established: <reason>" as "not established (<reason>)", to sit inside a sentence."""
+    if verdict in _PARENTHESISED:
+        return text(_PARENTHESISED[verdict])
+    head, _, reason = verdict.partition(": ")
+    return f"{head} ({reason})" if reason else verdict
 
 
 #: how a design verdict reads after "For H1 and H3, ..." (keys: the strings of :func:`design_verdict`)
@@ -85,69 +104,99 @@ _DESIGN_CLAUSES = {
 }
 
 
-def design_summary(verdicts: Mapping[str, str]) -> str:
+def design_summary(verdicts: Mapping[str, str]) -> Text:
     """One sentence on the design verdicts of several hypotheses, each verdict said once.
 
     ``{"H1": v, "H2": w, "H3": v}`` reads "For H1 and H3, <v>; for H2, <w>."
     """
-    parts = [f"for {and_join(keys)}, {_DESIGN_CLAUSES.get(v, v)}" for keys, v in group_by(verdicts)]
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    parts = [tr("For {items}, {clause}" if i == 0 else "for {items}, {clause}", items=and_list(keys),
+                clause=tr(_DESIGN_CLAUSES[str(v)]) if str(v) in _DESIGN_CLAUSES else v)
+             for i, (keys, v) in enumerate(group_by(verdicts))]
+    return text("{text}.", text=semicolon_list(parts))
 
 
-def first_stage_sentence(stats: Mapping[str, tuple[float, float]], weak_f: float = WEAK_F) -> str:
+#: where an instrument's two first-stage F statistics fall against the threshold (templates of the catalogue)
+_F_CLAUSES = {"above": "both statistics are above {threshold}", "below": "both statistics are below {threshold}",
+              "split": "the classical and cluster-robust statistics fall on different sides of {threshold}, "
+                       "and the cluster-robust one decides"}
+
+
+def first_stage_sentence(stats: Mapping[str, tuple[float, float]], weak_f: float = WEAK_F) -> Text:
     """Where the classical and cluster-robust first-stage F of each instrument fall against ``weak_f``.
 
-    ``stats`` maps an instrument's name ("leave-one-out mean") to its
+    ``stats`` maps an instrument's name ("leave-one-out mean", or a Message of it) to its
     ``(classical F, cluster-robust F)``; instruments with the same outcome
     share one clause, so two weak instruments read as one sentence.
     """
     def outcome(classical: float, cluster: float) -> str:
         sides = {"above" if f > weak_f else "below" for f in (classical, cluster)}
-        if len(sides) == 1:
-            return f"both statistics are {sides.pop()} {{threshold}}"
-        return "the classical and cluster-robust statistics fall on different sides of {threshold}, " \
-               "and the cluster-robust one decides"
+        return sides.pop() if len(sides) == 1 else "split"
 
+    clauses = _F_CLAUSES
     groups = group_by({name: outcome(*fs) for name, fs in stats.items()})
-    threshold = f"the rule-of-thumb threshold of {weak_f:g}"
+    threshold = tr("the rule-of-thumb threshold of {weak_f:g}", weak_f=weak_f)
+    names = lambda keys: and_list(tr("the {name}", name=k) for k in keys)  # noqa: E731
     if len(groups) == 1:
-        keys, clause = groups[0]
-        alike = " alike" if len(keys) > 1 else ""
-        return f"For {and_join('the ' + k for k in keys)}{alike}, {clause.format(threshold=threshold)}."
-    parts = [f"for {and_join('the ' + k for k in keys)}, {clause.format(threshold='it')}" for keys, clause in groups]
-    return f"Against {threshold}: " + "; ".join(parts) + "."
+        keys, side = groups[0]
+        return text("For {names} alike, {clause}." if len(keys) > 1 else "For {names}, {clause}.",
+                    names=names(keys), clause=tr(clauses[side], threshold=threshold))
+    parts = [tr("for {names}, {clause}", names=names(keys), clause=tr(clauses[side], threshold=tr("it")))
+             for keys, side in groups]
+    return text("Against {threshold}: {parts}.", threshold=threshold, parts=semicolon_list(parts))
 
 
-def ar_sentence(sets: Mapping[str, object], digits: int = 2) -> str:
+#: what an Anderson-Rubin set is, by shape, said of one set and of several (templates of the catalogue)
+_AR_PREDICATES = {
+    "empty": ("is empty: every value is rejected, so the model itself is in doubt",
+              "are empty: every value is rejected, so the model itself is in doubt"),
+    "rays": ("is unbounded: it excludes only the interval ({lo}, {hi}) and cannot rule out large effects of "
+             "either sign, the honest statement of a weak instrument",
+             "are unbounded: they exclude only the interval ({lo}, {hi}) and cannot rule out large effects of "
+             "either sign, the honest statement of a weak instrument"),
+    "line": ("is the whole real line: the data cannot rule out effects of any size, the honest statement of a "
+             "weak instrument",
+             "are the whole real line: the data cannot rule out effects of any size, the honest statement of a "
+             "weak instrument"),
+    "unbounded": ("is unbounded: the data cannot rule out effects of any size, the honest statement of a weak "
+                  "instrument",
+                  "are unbounded: the data cannot rule out effects of any size, the honest statement of a weak "
+                  "instrument"),
+    "bounded": ("is bounded", "are bounded"),
+}
+
+
+def ar_sentence(sets: Mapping[str, object], digits: int = 2) -> Text:
     """What the Anderson-Rubin sets ``sets`` (name -> :class:`esgrisk.weakiv.ARSet`) say, each fact once.
 
     Sets of the same shape share one sentence ("The sets for A and B are the
     whole real line: ..."; "All three sets are bounded."); an unbounded set
     that excludes an interval names it.
     """
-    def predicate(ar) -> str:
-        weak = "the honest statement of a weak instrument"
+    def shape(ar) -> tuple:
         if ar.empty:
-            return "{is} empty: every value is rejected, so the model itself is in doubt"
+            return ("empty",)
         if not ar.bounded and len(ar.intervals) == 2:  # two rays: an interval is excluded
             lo, hi = ar.intervals[0][1], ar.intervals[1][0]
-            return (f"{{is}} unbounded: {{it}} {{excludes}} only the interval ({lo:.{digits}f}, {hi:.{digits}f}) "
-                    f"and cannot rule out large effects of either sign, {weak}")
+            return ("rays", f"{lo:.{digits}f}", f"{hi:.{digits}f}")
         if not ar.bounded:
-            shape = "the whole real line" if len(ar.intervals) == 1 else "unbounded"
-            return f"{{is}} {shape}: the data cannot rule out effects of any size, {weak}"
-        return "{is} bounded"
+            return ("line",) if len(ar.intervals) == 1 else ("unbounded",)
+        return ("bounded",)
 
-    singular = {"is": "is", "it": "it", "excludes": "excludes"}
-    plural = {"is": "are", "it": "they", "excludes": "exclude"}
-    groups = group_by({name: predicate(ar) for name, ar in sets.items()})
+    def predicate(key: tuple, plural: bool) -> Message:
+        template = _AR_PREDICATES[key[0]][plural]
+        return tr(template, lo=key[1], hi=key[2]) if key[0] == "rays" else tr(template)
+
+    groups = group_by({name: shape(ar) for name, ar in sets.items()})
     if len(groups) == 1 and len(sets) > 1:
-        count = "Both" if len(sets) == 2 else f"All {NUMBER_WORDS.get(len(sets), len(sets))}"
-        return f"{count} sets {groups[0][1].format(**plural)}."
-    return " ".join(f"The set for {keys[0]} {text.format(**singular)}." if len(keys) == 1
-                    else f"The sets for {and_join(keys)} {text.format(**plural)}."
-                    for keys, text in groups)
+        if len(sets) == 2:
+            return text("Both sets {predicate}.", predicate=predicate(groups[0][1], True))
+        return text("All {count} sets {predicate}.", count=tr(NUMBER_WORDS[len(sets)]) if len(sets) in NUMBER_WORDS
+                    else len(sets), predicate=predicate(groups[0][1], True))
+    sentences = [tr("The set for {name} {predicate}.", name=keys[0], predicate=predicate(key, False))
+                 if len(keys) == 1 else
+                 tr("The sets for {names} {predicate}.", names=and_list(keys), predicate=predicate(key, True))
+                 for keys, key in groups]
+    return Text(space_list(sentences))
 
 
 NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -281,6 +282,23 @@ def _code_translations(language: str) -> dict[str, str]:
 # msgids looked up at run time without a translation, per language: the edition build and
 # `make check-translations` report them (the kernel writes them into the output metadata).
 UNTRANSLATED: dict[str, set[str]] = {}
+# the msgids missed while an output is being rendered (see :func:`missed_msgids`)
+_MISSED: list[list[str]] = []
+
+
+@contextmanager
+def missed_msgids():
+    """Collect, in order and once each, the msgids :func:`translate` finds untranslated in the block.
+
+    ``with missed_msgids() as missed: text = message.render("zh_CN")`` tells which templates of
+    that one output are still English, so the output can say so in its metadata.
+    """
+    missed: list[str] = []
+    _MISSED.append(missed)
+    try:
+        yield missed
+    finally:
+        _MISSED.remove(missed)
 
 
 def translate(text: str, language: str) -> str:
@@ -294,6 +312,9 @@ def translate(text: str, language: str) -> str:
     found = _code_translations(language).get(text)
     if found is None:
         UNTRANSLATED.setdefault(language, set()).add(text)
+        for missed in _MISSED:
+            if text not in missed:
+                missed.append(text)
         return text
     return found
 
@@ -311,11 +332,26 @@ class Message:
     values: tuple[tuple[str, object], ...] = ()
 
     def render(self, language: str = SOURCE_LANGUAGE) -> str:
-        values = {k: v.render(language) if isinstance(v, Message) else v for k, v in self.values}
+        values = {k: _render(v, language) for k, v in self.values}
         return translate(self.template, language).format(**values)
 
     def __str__(self) -> str:
         return self.render(SOURCE_LANGUAGE)
+
+
+def _render(value, language: str):
+    """A value of a Message in ``language``: anything with a ``render(language)`` method is rendered."""
+    render = getattr(value, "render", None)
+    return render(language) if callable(render) else value
+
+
+_CJK_LATIN = re.compile(r"(?<=[\u3400-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[\u3400-\u9fff])")
+
+
+def typeset(text: str, language: str) -> str:
+    """Generated text as the edition sets it: in Chinese a space between Han characters and Latin
+    letters or digits ("H1 和 H3", "56,904,909 个账户"), as the translated pages write around glued values."""
+    return _CJK_LATIN.sub(" ", text) if language.startswith("zh") else text
 
 
 def tr(template: str, **values) -> Message:
@@ -323,18 +359,51 @@ def tr(template: str, **values) -> Message:
     return Message(template, tuple(values.items()))
 
 
+def _editions(value):
+    """(language, text, untranslated msgids) of ``value`` in every edition, English first.
+
+    A Message or Text renders itself; a function gives the text in the language; a plain string
+    (a code name, a number) is the same in every edition.
+    """
+    for language in (SOURCE_LANGUAGE, *LANGUAGES):
+        with missed_msgids() as missed:
+            text = value(language) if callable(value) and not hasattr(value, "render") else _render(value, language)
+        yield language, typeset(text, language), missed
+
+
 def glue_i18n(key: str, value, kind: str = "text") -> None:
-    """Glue ``value`` (a Message, or a function of the language) once per edition.
+    """Glue ``value`` (a Message or Text, a function of the language, or a str) once per edition.
 
     ``kind`` "text" glues a plain string, "md" a Markdown object. The English value is glued
-    under ``key``, every other edition's under :func:`edition_key`.
+    under ``key``, every other edition's under :func:`edition_key`, with output metadata
+    ``{"esgrisk": {"language": <language>}}`` and, when some of its templates have no
+    translation yet, ``"untranslated": [msgid, ...]`` (``make check-translations`` names them).
     """
-    from IPython.display import Markdown  # noqa: PLC0415 - only kernels glue
+    from IPython.core.formatters import format_display_data  # noqa: PLC0415 - only kernels glue
+    from IPython.display import Markdown, display  # noqa: PLC0415
     from myst_nb import glue  # noqa: PLC0415
+    from myst_nb.ext.glue import GLUE_PREFIX  # noqa: PLC0415
 
-    for language in (SOURCE_LANGUAGE, *LANGUAGES):
-        text = value.render(language) if isinstance(value, Message) else value(language)
-        glue(edition_key(key, language), Markdown(text) if kind == "md" else text, display=False)
+    for language, text, missed in _editions(value):
+        shown = Markdown(text) if kind == "md" else text
+        if language == SOURCE_LANGUAGE:
+            glue(key, shown, display=False)
+            continue
+        # myst_nb's glue, with the edition's metadata beside scrapbook's
+        bundle, metadata = format_display_data(shown)
+        metadata["scrapbook"] = {"name": edition_key(key, language), "mime_prefix": GLUE_PREFIX}
+        metadata["esgrisk"] = {"language": language, **({"untranslated": missed} if missed else {})}
+        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+
+
+def display_i18n(value) -> None:
+    """Show Markdown ``value`` (as :func:`glue_i18n` takes it) once per edition, each output tagged
+    ``{"esgrisk": {"language": <language>}}`` (plus its untranslated msgids) for the edition build."""
+    from IPython.display import Markdown, display  # noqa: PLC0415 - only kernels display
+
+    for language, text, missed in _editions(value):
+        display(Markdown(text), metadata={"esgrisk": {"language": language,
+                                                      **({"untranslated": missed} if missed else {})}})
 
 
 _INCLUDE = re.compile(r"```\{include\}\s+(\S+)")

@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from esgrisk.paths import INCIDENTS, resolve
+from esgrisk.prose import text
 
 #: Closed list of event types and what each means.
 EVENT_TYPES: dict[str, str] = {
@@ -185,21 +187,36 @@ def load_incidents(path: str | Path = INCIDENTS) -> pd.DataFrame:
     return validate_incidents(raw, path)
 
 
+#: how an amount in each unit reads (templates of the code catalogue; ``number`` as in :class:`Magnitude`)
+AMOUNT_TEMPLATES = {"USD": "USD {number}", "EUR": "EUR {number}", "CNY": "CNY {number}",
+                    "users": "{number} users", "records": "{number} records", "accounts": "{number} accounts",
+                    "GB": "{number} GB"}
+#: the words for large numbers, by language: (size, word, decimals); English "145 million", Chinese "1.45 亿"
+_MAGNITUDES = {"en": ((1e9, " billion", 3), (1e6, " million", 3)), "zh_CN": ((1e8, " 亿", 2), (1e4, " 万", 2))}
+
+
+@dataclass(frozen=True)
+class Magnitude:
+    """A large number as a reader of each language writes it: ``145 million``, ``1.45 亿``."""
+
+    value: float
+
+    def render(self, language: str = "en") -> str:
+        for size, word, decimals in _MAGNITUDES.get(language, _MAGNITUDES["en"]):
+            scaled = self.value / size
+            if self.value >= size and abs(scaled - round(scaled, decimals)) < 1e-9:
+                return f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") + word
+        return f"{self.value:,.0f}"
+
+
 def format_amount(amount: float, unit: str) -> str:
-    """Short human label of an amount, e.g. ``EUR 746 million`` or ``145 million users``."""
+    """Short human label of an amount, e.g. ``EUR 746 million`` or ``145 million users`` (a Text)."""
     if unit == "" or pd.isna(amount):
         return ""
-    value = float(amount)
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if value >= size and abs(value / size - round(value / size, 3)) < 1e-9:
-            number = f"{value / size:.3f}".rstrip("0").rstrip(".")
-            text = f"{number} {word}"
-            break
-    else:
-        text = f"{value:,.0f}"
-    if unit in ("USD", "EUR", "CNY"):
-        return f"{unit} {text}"
-    return f"{text} {unit}"
+    number = Magnitude(float(amount))
+    if unit in AMOUNT_TEMPLATES:
+        return text(AMOUNT_TEMPLATES[unit], number=number)
+    return f"{number.render()} {unit}"
 
 
 def cite_role(citation: str, role: str = "cite:p") -> str:

@@ -78,6 +78,8 @@ import yaml
 from jupyter_client.manager import KernelManager
 
 from esgrisk import paths
+from esgrisk.i18n import LANGUAGES
+from esgrisk.prose import render
 from esgrisk.status import git_commit, panel_summary
 
 BUILDS = paths.ROOT / ".builds"
@@ -878,6 +880,8 @@ def _write_manifest(gen: Generation, panel_line: str) -> None:
     (gen.executed / "run_log.json").write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
     (gen.executed / "provenance.md").write_text(panel_line + "\n", encoding="utf-8")
+    for language in LANGUAGES:  # the same line in every edition: executed/provenance.<language>.md (issue 16)
+        (gen.executed / f"provenance.{language}.md").write_text(render(panel_line, language) + "\n", encoding="utf-8")
 
 
 def run(names: list[str] | None = None, overrides: Mapping[str, Any] | None = None, force: bool = False,

@@ -40,7 +40,9 @@ import numpy as np
 import pandas as pd
 
 from esgrisk.core import within_frame
+from esgrisk.i18n import tr
 from esgrisk.panel import PanelError, load_panel
+from esgrisk.prose import Text, comma_list, text
 from esgrisk.spec import DERIVED, ENTITY, ESG_EQUATION, RISK_EQUATION, TIME, Equation
 
 __all__ = ["EQUATIONS", "FEW_CLUSTERS", "Finding", "DesignReport", "DesignError",
@@ -97,11 +99,22 @@ class DesignReport:
     def notes(self) -> list[Finding]:
         return [f for f in self.findings if not f.blocking]
 
-    def markdown(self) -> str:
-        """The notes (and errors) as a Markdown list, for a chapter to show."""
+    def markdown(self) -> Text:
+        """The notes (and errors) as a Markdown list, for a chapter to show (a Text: English, translatable)."""
         if not self.findings:
-            return "No design problems found."
-        return "\n".join(f"- **{f.rule}**: {f.message}" for f in self.findings)
+            return text("No design problems found.")
+        lines = [tr("- **{rule}**: {message}", rule=tr(f.rule), message=f.message) for f in self.findings]
+        return Text(_lines(lines))
+
+
+def _or(items: list) -> object:
+    """``a or b or c`` as a Message."""
+    return items[0] if len(items) == 1 else tr("{first} or {rest}", first=items[0], rest=_or(items[1:]))
+
+
+def _lines(items: list) -> object:
+    """The items one per line, as a Message."""
+    return items[0] if len(items) == 1 else tr("{first}\n{rest}", first=items[0], rest=_lines(items[1:]))
 
 
 class DesignError(ValueError):
@@ -177,24 +190,28 @@ def check_design(panel: pd.DataFrame) -> DesignReport:
 
     if g - 1 < k:
         add(Finding("too few firms for clustered inference",
-                    f"{g} firms (clusters) for {k} slope coefficients: a covariance estimated from G "
-                    f"clusters has rank at most G - 1 = {g - 1}, so standard errors and tests of the "
-                    f"{k} coefficients cannot all be computed; at least {k + 1} firms are needed", True))
+                    text("{g} firms (clusters) for {k} slope coefficients: a covariance estimated from G clusters "
+                         "has rank at most G - 1 = {g1}, so standard errors and tests of the {k} coefficients "
+                         "cannot all be computed; at least {k1} firms are needed", g=g, k=k, g1=g - 1, k1=k + 1),
+                    True))
     elif g < FEW_CLUSTERS:
         add(Finding("few clusters",
-                    f"{g} firms: cluster-robust standard errors are biased downward with few clusters; "
-                    f"the book uses t({g - 1}) critical values, which corrects only part of that", False))
+                    text("{g} firms: cluster-robust standard errors are biased downward with few clusters; the "
+                         "book uses t({g1}) critical values, which corrects only part of that", g=g, g1=g - 1),
+                    False))
     resid_df = n - g - (t - 1) - k
     if resid_df <= 0:
         add(Finding("no residual degrees of freedom",
-                    f"{n} firm-years leave {resid_df} residual degrees of freedom after {g} firm effects, "
-                    f"{t - 1} year effects and {k} slopes: the two-way model cannot be fitted", True))
+                    text("{n} firm-years leave {resid_df} residual degrees of freedom after {g} firm effects, {t1} "
+                         "year effects and {k} slopes: the two-way model cannot be fitted", n=n, resid_df=resid_df,
+                         g=g, t1=t - 1, k=k), True))
 
     names = list(dict.fromkeys(c for cols in EQUATIONS.values() for c in cols))
     constant = [c for c in names if float(panel[c].std(ddof=0)) == 0.0]
     for c in constant:
-        add(Finding("constant column", f"'{c}' takes the single value {_fmt(float(panel[c].iloc[0]))} "
-                    "in every firm-year, so no model can estimate its effect", True))
+        add(Finding("constant column", text("'{c}' takes the single value {value} in every firm-year, so no model "
+                                            "can estimate its effect", c=c, value=_fmt(float(panel[c].iloc[0]))),
+                    True))
 
     seen: list[frozenset[str]] = []
     for level, groups in _LEVELS:
@@ -203,14 +220,15 @@ def check_design(panel: pd.DataFrame) -> DesignReport:
         absorbed = [c for c in varying
                     if float(np.sqrt(np.mean(frame[c].to_numpy() ** 2))) <= 1e-8 * float(panel[c].std(ddof=0))]
         if groups and absorbed:
-            effects = "firm effects" if groups == (ENTITY,) else "firm and year effects"
+            effects = tr("firm effects") if groups == (ENTITY,) else tr("firm and year effects")
             blocking = groups == (ENTITY,) and any(c in absorbed for c in _NEEDED)
-            what = ", ".join(f"'{c}'" for c in absorbed)
-            why = (f"; {' or '.join(repr(c) for c in _NEEDED)} (the H1 regressor and its instrument) has "
-                   "no variation left, so the fixed-effects IV model is not identified") if blocking else \
-                  "; the models with these effects drop them and say so"
+            what = comma_list(f"'{c}'" for c in absorbed)
+            why = tr("; {needed} (the H1 regressor and its instrument) has no variation left, so the fixed-effects "
+                     "IV model is not identified", needed=_or([repr(c) for c in _NEEDED])) if blocking else \
+                tr("; the models with these effects drop them and say so")
             add(Finding("absorbed by the effects" if not blocking else "instrument or regressor absorbed",
-                        f"{effects} absorb {what} (no variation left {level}){why}", blocking))
+                        text("{effects} absorb {what} (no variation left {level}){why}", effects=effects, what=what,
+                             level=tr(level), why=why), blocking))
         for equation, cols in EQUATIONS.items():
             use = [c for c in cols if c in frame.columns and c not in absorbed]
             for relation, involved in linear_relations(frame, use, constant=not groups):
@@ -218,9 +236,10 @@ def check_design(panel: pd.DataFrame) -> DesignReport:
                     continue  # the same relation, found at an earlier level or in the other equation
                 seen.append(involved)
                 add(Finding("exact collinearity",
-                            f"in the {equation} equation, {relation} holds in every firm-year "
-                            f"({level}): the regressors are collinear, so their separate effects are "
-                            "not identified; drop or rebuild one of them", True))
+                            text("in the {equation} equation, {relation} holds in every firm-year ({level}): the "
+                                 "regressors are collinear, so their separate effects are not identified; drop or "
+                                 "rebuild one of them", equation=tr(equation), relation=relation, level=tr(level)),
+                            True))
     return report
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from esgrisk import paths
+from esgrisk.i18n import tr
+from esgrisk.prose import Text, comma_list, semicolon_list, text
 
 
 def run_times(run_log: dict) -> pd.DataFrame:
@@ -33,8 +35,10 @@ def run_times(run_log: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "seconds", "executed_at (UTC)", "panel", "parameters"])
 
 
-def panel_summary(records: list[dict]) -> str:
+def panel_summary(records: list[dict]) -> Text:
     """One sentence (Markdown) saying which panel the chapters of a build read: simulated or a user's, and which.
+
+    A :class:`esgrisk.prose.Text`: the English string, rendered in every edition by ``render(language)``.
 
     ``records``: the chapters' records (``panel``, ``panel_sha256``, ``n_firms``,
     ``n_years``, ``nobs`` and the chapter name). A build whose chapters read
@@ -48,19 +52,21 @@ def panel_summary(records: list[dict]) -> str:
                    record.get("nobs"))
             used.setdefault(key, []).append(record.get("chapter", "?"))
     if not used:
-        return "No chapter of this build read a panel."
+        return text("No chapter of this build read a panel.")
     simulated = _sha256(paths.SIMULATED_PANEL) if paths.SIMULATED_PANEL.is_file() else None
 
-    def describe(key: tuple) -> str:
+    def describe(key: tuple):
         panel, digest, firms, years, nobs = key
-        kind = "the book's simulated panel" if digest == simulated else "a user's panel (not the simulation)"
-        return (f"{kind} `{panel}` ({firms} firms, {years} years, {nobs} firm-years; "
-                f"sha256 `{digest[:12]}`)")
+        kind = tr("the book's simulated panel") if digest == simulated else tr("a user's panel (not the simulation)")
+        return tr("{kind} `{panel}` ({firms} firms, {years} years, {nobs} firm-years; sha256 `{digest}`)",
+                  kind=kind, panel=panel, firms=firms, years=years, nobs=nobs, digest=digest[:12])
 
     if len(used) == 1:
-        return f"**Data of this build:** every chapter that reads a panel read {describe(next(iter(used)))}."
-    parts = [f"{describe(key)} in {', '.join(sorted(names))}" for key, names in used.items()]
-    return "**Data of this build: the chapters read different panels:** " + "; ".join(parts) + "."
+        return text("**Data of this build:** every chapter that reads a panel read {panel}.",
+                    panel=describe(next(iter(used))))
+    parts = [tr("{panel} in {chapters}", panel=describe(key), chapters=comma_list(sorted(names)))
+             for key, names in used.items()]
+    return text("**Data of this build: the chapters read different panels:** {parts}.", parts=semicolon_list(parts))
 
 
 def _sha256(path: Path) -> str:
@@ -69,15 +75,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_time_summary(times: pd.DataFrame) -> str:
+def run_time_summary(times: pd.DataFrame) -> Text:
     """One sentence on the chapters' execution times (a table from :func:`run_times`), empty log included."""
     if times.empty:
-        return "No other chapter has been executed yet in this folder."
+        return text("No other chapter has been executed yet in this folder.")
     total = float(times["seconds"].sum())
     slowest = times.loc[times["seconds"].idxmax()]
     share = 100 * float(slowest["seconds"]) / total if total > 0 else 0.0
-    return (f"{len(times)} chapters; their last executions took {total:.1f} seconds of execution in "
-            f"total, of which {share:.0f} % in the slowest, {slowest['chapter']}.")
+    return text("{n} chapters; their last executions took {total:.1f} seconds of execution in total, of which "
+                "{share:.0f} % in the slowest, {slowest}.", n=len(times), total=total, share=share,
+                slowest=slowest["chapter"])
 
 
 def pinned_requirements(path: Path = paths.ROOT / "requirements.txt") -> dict[str, str]:

@@ -22,6 +22,7 @@ from linearmodels.iv import IV2SLS
 from scipy import optimize, stats
 
 from esgrisk import core, recipe
+from esgrisk.prose import text
 from esgrisk.results import IVResult
 from esgrisk.spec import ENTITY
 
@@ -63,7 +64,7 @@ class ARSet:
     def describe(self, digits: int = 2) -> str:
         """The set as text, e.g. ``[-1.20, -0.31]`` or ``(-inf, -2.00] \u222a [0.50, inf)``."""
         if self.empty:
-            return "empty set (every value rejected)"
+            return text("empty set (every value rejected)")  # a Text: the English string, translatable
         parts = []
         for lo, hi in self.intervals:
             left = "(-inf" if np.isneginf(lo) else f"[{lo:.{digits}f}"

@@ -57,6 +57,7 @@ from myst_nb import glue
 
 from esgrisk import descriptive, published, report, simulate
 from esgrisk.figures import glue_figure
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.panel import codebook
 from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir
 from esgrisk.tables import save_table, show_table
@@ -353,17 +354,19 @@ def relation(r):
     """A correlation in words: strength and sign."""
     size = abs(r)
     if size < 0.1:
-        return "essentially no relation"
-    strength = "a weak" if size < 0.3 else "a moderate" if size < 0.7 else "a strong"
-    return f"{strength} {'negative' if r < 0 else 'positive'} relation"
+        return tr("essentially no relation")
+    strength = "weak" if size < 0.3 else "moderate" if size < 0.7 else "strong"
+    return tr(RELATIONS[strength, r < 0])
 
 
-put("bw_reading", f"On this panel a regression that ignores firm effects therefore sees "
-                  f"{relation(bw.attrs['corr_pooled'])}, a regression within firms "
-                  f"{relation(bw.attrs['corr_within'])}.")
+RELATIONS = {(strength, negative): f"a {strength} {'negative' if negative else 'positive'} relation"
+             for strength in ("weak", "moderate", "strong") for negative in (True, False)}
+glue_i18n("bw_reading", tr("On this panel a regression that ignores firm effects therefore sees {pooled}, a "
+                           "regression within firms {within}.", pooled=relation(bw.attrs["corr_pooled"]),
+                           within=relation(bw.attrs["corr_within"])))
 
 fig = descriptive.plot_between_within(panel)
-put("bw_colour_note", descriptive.colour_note(panel))
+glue_i18n("bw_colour_note", descriptive.colour_note(panel))
 glue_figure("fig_between_within", fig, out_dir, "fig-between-within", image=descriptive.figure_image)
 
 # %% [markdown]
@@ -381,17 +384,17 @@ glue_figure("fig_between_within", fig, out_dir, "fig-between-within", image=desc
 # %% tags=["hide-input"]
 regenerated = simulate.panel_csv_bytes(simulate.simulate_panel(seed=seed))
 if regenerated == SIMULATED_PANEL.read_bytes():
-    regenerated_text = (f"Regenerating the panel from code with seed {seed} reproduces the committed "
-                        "default panel byte for byte.")
+    regenerated_text = tr("Regenerating the panel from code with seed {seed} reproduces the committed default "
+                          "panel byte for byte.", seed=seed)
 elif seed != simulate.DEFAULT_SEED:
-    regenerated_text = (f"Regenerating the panel from code with seed {seed} does not reproduce the "
-                        "committed default panel, as expected: the default seed is "
-                        f"{simulate.DEFAULT_SEED}.")
+    regenerated_text = tr("Regenerating the panel from code with seed {seed} does not reproduce the committed "
+                          "default panel, as expected: the default seed is {default}.", seed=seed,
+                          default=simulate.DEFAULT_SEED)
 else:
-    regenerated_text = ("Regenerating the panel from code with the default seed does not reproduce the "
-                        "committed default panel byte for byte: the code or the environment differs "
-                        "from the one that wrote the file.")
-put("regenerated_text", regenerated_text)
+    regenerated_text = tr("Regenerating the panel from code with the default seed does not reproduce the "
+                          "committed default panel byte for byte: the code or the environment differs from the "
+                          "one that wrote the file.")
+glue_i18n("regenerated_text", regenerated_text)
 
 # %% [markdown]
 # ## Codebook
@@ -422,9 +425,10 @@ show_table(cb, "Codebook of the panel contract.", "tbl-codebook", save_dir=out_d
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 
+from esgrisk.i18n import display_i18n
 from esgrisk.preflight import check_design
 
-Markdown(check_design(panel).markdown())
+display_i18n(check_design(panel).markdown())
 
 # %% [markdown]
 # (use-your-own-data)=
@@ -461,7 +465,7 @@ map_file = example_dir / "columns.yml"
 map_file.write_text("".join(f"{cn}: {en}\n" for en, cn in chinese_headers.items()), encoding="utf-8")
 from_excel = load_panel(excel_file, columns=map_file)
 same = from_excel.equals(default_panel)
-put("example_same", "identical to" if same else "different from")
+glue_i18n("example_same", tr("identical to") if same else tr("different from"))
 put("example_rows", len(from_excel))
 gb_file = example_dir / "panel_gb18030.csv"
 default_panel.rename(columns=chinese_headers).to_csv(gb_file, index=False, encoding="gb18030")

@@ -58,6 +58,7 @@ from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import glue_figure, label_firms
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
 
@@ -80,7 +81,7 @@ glue("year_min", int(panel["year"].min()), display=False)
 glue("year_max", int(panel["year"].max()), display=False)
 
 worst = comparison["mean_diff_in_paper_sd"].abs().idxmax()
-glue("worst_var", labels.get(worst, worst), display=False)
+glue_i18n("worst_var", tr(labels[worst]) if worst in labels else worst)
 glue("worst_diff_sd", float(comparison.loc[worst, "mean_diff_in_paper_sd"]), display=False)
 glue("max_abs_diff_sd", float(comparison["mean_diff_in_paper_sd"].abs().max()), display=False)
 glue("sd_ratio_min", float(comparison["sd_ratio"].min()), display=False)
@@ -130,13 +131,12 @@ glue("within_size", 100 * share("log_assets"), display=False)
 glue("within_reg", 100 * share("reg_strength"), display=False)
 glue("within_cr4", 100 * share("cr4"), display=False)
 cr4_year_level = bool((panel.groupby("year")["cr4"].nunique() <= 1).all())
-glue("cr4_note",
-     "CR4 is measured for the industry as a whole, so every firm has the same value in a "
-     "year and the firm means coincide: all of its variation is within firms, and all of "
-     "that is year-to-year variation."
-     if cr4_year_level else
-     "CR4 differs across firms within a year in this panel, so it is not a pure industry "
-     "series.", display=False)
+glue_i18n("cr4_note",
+          tr("CR4 is measured for the industry as a whole, so every firm has the same value in a year and the "
+             "firm means coincide: all of its variation is within firms, and all of that is year-to-year "
+             "variation.")
+          if cr4_year_level else
+          tr("CR4 differs across firms within a year in this panel, so it is not a pure industry series."))
 
 # %% [markdown]
 # (sec-between-within)=
@@ -211,7 +211,7 @@ max_firms = 12  # per-firm figures show at most this many firms: all of them, or
 shown_firms = ds.firm_order(panel, max_firms, seed=seed)
 fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms, seed=seed)
 glue_figure("fig_desc_trajectories", fig_traj, out_dir, "fig-desc-trajectories", image=to_image)
-glue("firms_shown_note", ds.firms_shown_note(panel, shown_firms, seed=seed), display=False)
+glue_i18n("firms_shown_note", ds.firms_shown_note(panel, shown_firms, seed=seed))
 glue("traj_names_note", label_firms(shown_firms)[1], display=False)
 
 # %% [markdown]

@@ -64,8 +64,9 @@ from esgrisk import published, recipe, report, weakiv
 from esgrisk.descriptive import variance_shares
 from esgrisk.evidence import WEAK_F
 from esgrisk.figures import glue_figure
-from esgrisk.i18n import tr
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import output_dir
+from esgrisk.prose import comma_list
 from esgrisk.results import write_result
 from esgrisk.simulate import PARAMS
 from esgrisk.spec import CONTROLS
@@ -98,8 +99,8 @@ def beta_se(model_id):
 
 
 def words(names):
-    """A list of variable names as Markdown text ('none' if empty)."""
-    return Markdown(", ".join(f"`{n}`" for n in names) if names else "none")
+    """A list of variable names as Markdown text ('none' if empty), in every edition."""
+    return comma_list(f"`{n}`" for n in names) if names else tr("none")
 
 
 glue("n_obs", n_obs, display=False)
@@ -122,8 +123,8 @@ for model_id in records:
     glue(f"b_{model_id}", beta(model_id), display=False)
     glue(f"se_{model_id}", beta_se(model_id), display=False)
     glue(f"bias_{model_id}", beta(model_id) - true_beta, display=False)
-glue("absorbed_twoway", words(records["fe_twoway"]["absorbed"]), display=False)
-glue("absorbed_entity", words(records["fe_entity"]["absorbed"]), display=False)
+glue_i18n("absorbed_twoway", words(records["fe_twoway"]["absorbed"]), kind="md")
+glue_i18n("absorbed_entity", words(records["fe_entity"]["absorbed"]), kind="md")
 glue("results_files", Markdown(", ".join(f"`{p.name}`" for p in written)), display=False)
 
 # %% [markdown]
@@ -232,12 +233,14 @@ for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
 from esgrisk.montecarlo import control_gap_study  # noqa: E402  (mc's passage: why the controls differ)
 
 gaps = control_gap_study(500, seed=seed).set_index("regressor")
-glue("control_gap_sentence", f"across {int(gaps['reps'].iloc[0])} independent 12 x 6 panels of the simulation "
-     f"the interquartile range of the FE-IV coefficient on CR4 is {gaps.loc['cr4', 'iqr_with']:.2f} wide, and "
-     f"{gaps.loc['cr4', 'iqr_without']:.2f} with the industry's yearly ESG shifter and the common trends of size "
-     "and regulation switched off: those calendar movements load onto regressors that move with the calendar. "
-     f"Firm size barely varies within a firm and is imprecise either way ({gaps.loc['log_assets', 'iqr_with']:.2f} "
-     f"and {gaps.loc['log_assets', 'iqr_without']:.2f}).", display=False)
+glue_i18n("control_gap_sentence", tr(
+    "across {reps} independent 12 x 6 panels of the simulation the interquartile range of the FE-IV coefficient "
+    "on CR4 is {cr4_with:.2f} wide, and {cr4_without:.2f} with the industry's yearly ESG shifter and the common "
+    "trends of size and regulation switched off: those calendar movements load onto regressors that move with the "
+    "calendar. Firm size barely varies within a firm and is imprecise either way ({size_with:.2f} and "
+    "{size_without:.2f}).", reps=int(gaps["reps"].iloc[0]), cr4_with=gaps.loc["cr4", "iqr_with"],
+    cr4_without=gaps.loc["cr4", "iqr_without"], size_with=gaps.loc["log_assets", "iqr_with"],
+    size_without=gaps.loc["log_assets", "iqr_without"]))
 iv = records["fe_iv_risk"]
 fs = iv["first_stage"]["risk_events"]
 endog = iv["endogeneity"]
@@ -258,13 +261,12 @@ se_ratio_iv = beta_se("fe_iv_risk") / beta_se("fe_entity")
 rejects = [name for name, test in (("Wu-Hausman", endog["wu_hausman"]), ("Durbin", endog["durbin"]),
                                    ("control-function", endog["control_function_clustered"]))
            if test["pvalue"] < 0.05]
-glue("endog_verdict", Markdown(
-    f"At the 5 % level the {', '.join(rejects)} test(s) reject exogeneity on this panel."
-    if rejects else
-    "On this panel none of the three tests rejects exogeneity at the 5 % level. That does "
-    "not show that risk events are exogenous: with few firms the tests have little power "
-    f"(here the IV standard error is {se_ratio_iv:.1f} times the fixed-effects one)."),
-    display=False)
+glue_i18n("endog_verdict", tr("At the 5 % level the {tests} test(s) reject exogeneity on this panel.",
+                              tests=comma_list(tr(name) for name in rejects))
+          if rejects else
+          tr("On this panel none of the three tests rejects exogeneity at the 5 % level. That does not show that "
+             "risk events are exogenous: with few firms the tests have little power (here the IV standard error "
+             "is {ratio:.1f} times the fixed-effects one).", ratio=se_ratio_iv), kind="md")
 for model_id in ("fe_entity", "fe_iv_risk", "fe_iv_twoway"):
     glue(f"zdist_{model_id}", abs(beta(model_id) - true_beta) / beta_se(model_id), display=False)
 
@@ -360,23 +362,24 @@ def coefficient_plot(fits, true_value):
 fig = coefficient_plot(fits, true_beta)
 
 if se_ratio_iv > 1:
-    iv_precision = (f"With {n_firms} firms it is also less precise: on this panel its standard error is "
-                    f"{se_ratio_iv:.1f} times that of the fixed-effects slope.")
+    iv_precision = tr("With {n_firms} firms it is also less precise: on this panel its standard error is "
+                      "{ratio:.1f} times that of the fixed-effects slope.", n_firms=n_firms, ratio=se_ratio_iv)
 else:
-    iv_precision = (f"On this panel its standard error is no larger than that of the fixed-effects slope "
-                    f"({se_ratio_iv:.2f} times), unusual for an IV estimate.")
-glue("iv_precision", iv_precision, display=False)
+    iv_precision = tr("On this panel its standard error is no larger than that of the fixed-effects slope "
+                      "({ratio:.2f} times), unusual for an IV estimate.", ratio=se_ratio_iv)
+glue_i18n("iv_precision", iv_precision)
 size_within = float(variance_shares(panel, "log_assets")["within_share"])
 size_se_ratio = (float(records["fe_entity"]["std_errors"]["log_assets"])
                  / float(records["pooled_ols"]["std_errors"]["log_assets"]))
-glue("size_note",
-     f"Only {100 * size_within:.1f} % of the variance of size lies within firms on this panel, so its "
-     "coefficient rests on little information in every fixed-effects model (its standard error in the "
-     f"firm fixed-effects model is {size_se_ratio:.1f} times that of pooled OLS)."
-     if size_within < 0.1 else
-     f"On this panel {100 * size_within:.1f} % of the variance of size lies within firms, which the "
-     "fixed-effects models can use (its standard error in the firm fixed-effects model is "
-     f"{size_se_ratio:.1f} times that of pooled OLS).", display=False)
+glue_i18n("size_note",
+          tr("Only {within:.1f} % of the variance of size lies within firms on this panel, so its coefficient "
+             "rests on little information in every fixed-effects model (its standard error in the firm "
+             "fixed-effects model is {ratio:.1f} times that of pooled OLS).",
+             within=100 * size_within, ratio=size_se_ratio)
+          if size_within < 0.1 else
+          tr("On this panel {within:.1f} % of the variance of size lies within firms, which the fixed-effects "
+             "models can use (its standard error in the firm fixed-effects model is {ratio:.1f} times that of "
+             "pooled OLS).", within=100 * size_within, ratio=size_se_ratio))
 glue_figure("fig_fe_coefficients", fig, out_dir, "fig-fe-coefficients")
 plt.close(fig)
 
@@ -453,7 +456,7 @@ glue("pois_b", float(poisson["params"]["esg"]), display=False)
 glue("pois_se", float(poisson["std_errors"]["esg"]), display=False)
 glue("pois_p", float(poisson["pvalues"]["esg"]), display=False)
 glue("pois_pct", float(100 * (np.exp(poisson["params"]["esg"]) - 1)), display=False)
-glue("pois_dropped", words(poisson["dropped_firms"]), display=False)
+glue_i18n("pois_dropped", words(poisson["dropped_firms"]), kind="md")
 glue("pois_df", int(poisson["df"]), display=False)
 
 # %% [markdown]
@@ -492,11 +495,10 @@ for model_id, rec in records.items():
 reproduced = pd.DataFrame(rows).set_index("model")
 glue("repro_max", float(reproduced[["params: max rel. diff.", "SEs: max rel. diff."]].max().max()),
      display=False)
-glue("repro_skipped", Markdown(
-    "Every recipe ran on this panel." if not too_large else
-    f"On this panel the dummy formulas of {words(too_large).data} would need more than "
-    f"{recipe.MAX_DUMMY_CELLS * 8 / 1e6:.0f} MB, so they are not re-run here; the test suite "
-    "runs every recipe on panels of the paper's size."), display=False)
+glue_i18n("repro_skipped", tr("Every recipe ran on this panel.") if not too_large else
+          tr("On this panel the dummy formulas of {models} would need more than {mb:.0f} MB, so they are not "
+             "re-run here; the test suite runs every recipe on panels of the paper's size.",
+             models=words(too_large), mb=recipe.MAX_DUMMY_CELLS * 8 / 1e6), kind="md")
 glue("repro_formula_twoway", Markdown(f"`{records['fe_twoway']['linearmodels']['formula']}`"),
      display=False)
 glue("repro_scale_twoway", float(records["fe_twoway"]["linearmodels"]["se_scale"]), display=False)

@@ -70,7 +70,9 @@ from esgrisk import system as sy
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.evidence import WEAK_F, ar_sentence, first_stage_sentence
 from esgrisk.figures import glue_figure
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
+from esgrisk.prose import comma_list
 from esgrisk.results import write_result
 from esgrisk.simulate import PARAMS
 from esgrisk.tables import show_table
@@ -279,9 +281,9 @@ glue("fc_inc", fs(fit_inc)["f_cluster"], display=False)
 glue("f_df_resid", fs(fit_loo)["df_classical"][1], display=False)
 
 
-glue("f_verdict", first_stage_sentence({
-    "leave-one-out mean": (fs(fit_loo)["f_classical"], fs(fit_loo)["f_cluster"]),
-    "inclusive mean": (fs(fit_inc)["f_classical"], fs(fit_inc)["f_cluster"])}, WEAK_F), display=False)
+glue_i18n("f_verdict", first_stage_sentence({
+    tr("leave-one-out mean"): (fs(fit_loo)["f_classical"], fs(fit_loo)["f_cluster"]),
+    tr("inclusive mean"): (fs(fit_inc)["f_classical"], fs(fit_inc)["f_cluster"])}, WEAK_F))
 
 # %% [markdown]
 # (sec-esg-risk-loo)=
@@ -331,20 +333,19 @@ glue("p_r2e", fit_r2e.pvalue, display=False)
 glue("f_r2e", r2e_first["f_classical"], display=False)
 glue("fc_r2e", r2e_first["f_cluster"], display=False)
 effects = fit_r2e.effects
-glue("r2e_effects", Markdown("firm and year effects" if "year" in effects else
-                             "firm effects only (this panel has a single region, so year "
-                             "effects would absorb the instrument)"), display=False)
+glue_i18n("r2e_effects", tr("firm and year effects") if "year" in effects else
+          tr("firm effects only (this panel has a single region, so year effects would absorb the instrument)"),
+          kind="md")
 absorbed = list(fit_r2e.absorbed)
-glue("r2e_absorbed", Markdown(", ".join(f"`{c}`" for c in absorbed) if absorbed else "none"),
-     display=False)
+glue_i18n("r2e_absorbed", comma_list(f"`{c}`" for c in absorbed) if absorbed else tr("none"), kind="md")
 r2e_table = pd.DataFrame({"risk -> ESG (2SLS)": iv_row(fit_r2e, ar_r2e)})
 yearly_incidents = panel.groupby("year")["region_incidents"].mean()
-glue("inc_trend", f"on this panel their yearly average moves between {yearly_incidents.min():.0f} and "
-                  f"{yearly_incidents.max():.0f}, highest in {yearly_incidents.idxmax()}", display=False)
-glue("r2e_ident", Markdown(
-    "by differences in regional incident waves within a year" if "year" in effects else
-    "by the regional incidents' changes over time (this panel has a single region, so year effects "
-    "cannot be added)"), display=False)
+glue_i18n("inc_trend", tr("on this panel their yearly average moves between {low:.0f} and {high:.0f}, "
+                          "highest in {year}", low=yearly_incidents.min(), high=yearly_incidents.max(),
+                          year=yearly_incidents.idxmax()))
+glue_i18n("r2e_ident", tr("by differences in regional incident waves within a year") if "year" in effects else
+          tr("by the regional incidents' changes over time (this panel has a single region, so year effects "
+             "cannot be added)"), kind="md")
 
 # %% [markdown]
 # ## Risk -> ESG
@@ -384,36 +385,37 @@ fig_ar = report.plot_ar_curves(
     estimates={"ESG -> risk, leave-one-out": fit_loo.coef, "ESG -> risk, inclusive": fit_inc.coef,
                "risk -> ESG": fit_r2e.coef})
 glue_figure("fig_ar_sets", fig_ar, out_dir, "fig-ar-sets", image=to_image)
-glue("ar_loo", ar_loo.describe(2), display=False)
-glue("ar_inc", ar_inc.describe(2), display=False)
-glue("ar_r2e", ar_r2e.describe(2), display=False)
+glue_i18n("ar_loo", ar_loo.describe(2))
+glue_i18n("ar_inc", ar_inc.describe(2))
+glue_i18n("ar_r2e", ar_r2e.describe(2))
 glue("ar_crit", ar_loo.critical_value, display=False)
 
 
-unbounded = [name for name, ar in (("leave-one-out", ar_loo), ("inclusive", ar_inc)) if not ar.bounded]
+unbounded = [name for name, ar in ((tr("leave-one-out"), ar_loo), (tr("inclusive"), ar_inc)) if not ar.bounded]
 from esgrisk import montecarlo as mc  # noqa: E402  (mc's passage: this panel as one draw of the design)
 
 mc_design = mc.batched_design(2000, seed)[0].set_index("estimator")  # chapter 8's draws, the paper's 12 x 6
 design_unbounded = {k: float(mc_design.loc[f"iv_{k}", "ar_unbounded"]) for k in ("loo", "inclusive")}
 if len(unbounded) == 2:
-    ar_summary = ("The robust confidence sets above are unbounded for ESG -> risk with either mean on this "
-                  "panel, which is one draw: over 2000 independent simulated panels of the paper's design "
-                  f"(12 firms x 6 years) the leave-one-out set is unbounded in {100 * design_unbounded['loo']:.0f} %"
-                  f" and the inclusive one in {100 * design_unbounded['inclusive']:.0f} %.")
+    ar_summary = tr("The robust confidence sets above are unbounded for ESG -> risk with either mean on this "
+                    "panel, which is one draw: over 2000 independent simulated panels of the paper's design "
+                    "(12 firms x 6 years) the leave-one-out set is unbounded in {loo:.0f} % and the inclusive "
+                    "one in {inclusive:.0f} %.", loo=100 * design_unbounded["loo"],
+                    inclusive=100 * design_unbounded["inclusive"])
 elif unbounded:
-    ar_summary = (f"On this panel the robust confidence set for ESG -> risk is unbounded with the "
-                  f"{unbounded[0]} mean and bounded with the other, so what the industry-average "
-                  "instrument identifies depends on how it is built.")
+    ar_summary = tr("On this panel the robust confidence set for ESG -> risk is unbounded with the {which} mean "
+                    "and bounded with the other, so what the industry-average instrument identifies depends on "
+                    "how it is built.", which=unbounded[0])
 else:
-    ar_summary = ("On this panel the robust confidence sets for ESG -> risk are bounded, so the "
-                  "industry-average instrument carries information here; that information still "
-                  f"comes from {n_years} yearly movements of the industry (the reflection problem above) and is valid "
-                  "only under the exclusion restriction of the previous point.")
-glue("ar_summary", ar_summary, display=False)
+    ar_summary = tr("On this panel the robust confidence sets for ESG -> risk are bounded, so the "
+                    "industry-average instrument carries information here; that information still comes from "
+                    "{n_years} yearly movements of the industry (the reflection problem above) and is valid "
+                    "only under the exclusion restriction of the previous point.", n_years=n_years)
+glue_i18n("ar_summary", ar_summary)
 
-glue("ar_text", ar_sentence({"ESG -> risk with the leave-one-out mean": ar_loo,
-                             "ESG -> risk with the inclusive mean": ar_inc,
-                             "risk -> ESG": ar_r2e}), display=False)
+glue_i18n("ar_text", ar_sentence({tr("ESG -> risk with the leave-one-out mean"): ar_loo,
+                                  tr("ESG -> risk with the inclusive mean"): ar_inc,
+                                  tr("risk -> ESG"): ar_r2e}))
 
 # %% [markdown]
 # ## Confidence sets that survive weak instruments
@@ -462,19 +464,17 @@ glue("sys_f_years", float(sys_fs["esg"]["f_classical"]), display=False)
 glue("sys_fc_years", float(sys_fs["esg"]["f_cluster"]), display=False)
 glue("sys_n_year_inst", len(sys_fs["esg"]["instruments"]), display=False)
 if "year effects" in sys_rec["instruments"]:
-    sys_variant_text = (
-        f"On this panel the year effects enter as {len(sys_fs['esg']['instruments'])} year "
-        f"indicators beyond the year-level controls; their first-stage F is "
-        f"{sys_fs['esg']['f_classical']:.2f} (classical) and "
-        f"{sys_fs['esg']['f_cluster']:.2f} (cluster-robust).")
+    sys_variant_text = tr(
+        "On this panel the year effects enter as {n:d} year indicators beyond the year-level controls; their "
+        "first-stage F is {f:.2f} (classical) and {fc:.2f} (cluster-robust).",
+        n=len(sys_fs["esg"]["instruments"]), f=sys_fs["esg"]["f_classical"], fc=sys_fs["esg"]["f_cluster"])
 else:
-    sys_variant_text = (
-        "On this panel regional incidents vary only by year, so year effects would absorb "
-        "them; the system falls back on the leave-one-out industry mean as the common "
-        "instrument and has no year effects, which is valid only without industry-wide ESG "
-        f"shocks. Its first-stage F for ESG is {sys_fs['esg']['f_classical']:.2f} (classical) and "
-        f"{sys_fs['esg']['f_cluster']:.2f} (cluster-robust).")
-glue("sys_variant_text", Markdown(sys_variant_text), display=False)
+    sys_variant_text = tr(
+        "On this panel regional incidents vary only by year, so year effects would absorb them; the system "
+        "falls back on the leave-one-out industry mean as the common instrument and has no year effects, "
+        "which is valid only without industry-wide ESG shocks. Its first-stage F for ESG is {f:.2f} "
+        "(classical) and {fc:.2f} (cluster-robust).", f=sys_fs["esg"]["f_classical"], fc=sys_fs["esg"]["f_cluster"])
+glue_i18n("sys_variant_text", sys_variant_text, kind="md")
 sys_table = pd.DataFrame({
     "3SLS": {"beta: risk -> ESG": system.beta, "SE(beta)": np.sqrt(system.cov[0, 0]),
              "gamma: ESG -> risk": system.gamma, "SE(gamma)": np.sqrt(system.cov[1, 1]),

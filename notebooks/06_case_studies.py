@@ -27,14 +27,15 @@ incidents_path = "data/events/incidents.csv"
 results_dir = "results"
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import published
 from esgrisk.diagram import to_image
 from esgrisk.figures import glue_figure
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
 from esgrisk.paths import display_path, output_dir
+from esgrisk.prose import comma_list
 from esgrisk.tables import save_table, show_markdown_table, show_table
 from esgrisk.timeline import incident_timeline
 
@@ -57,25 +58,24 @@ firms_in_file = sorted(incidents["firm"].unique(), key=str.lower)
 named = [f for f in firms_in_file if f in PAPER_NAMED]
 others = [f for f in firms_in_file if f not in PAPER_NAMED]
 glue("n_named", len(named), display=False)
-glue("named_firms", ", ".join(named) or "none", display=False)
-glue("other_firms", ", ".join(others) or "none", display=False)
+glue_i18n("named_firms", comma_list(tr(f) for f in named) if named else tr("none"))  # names: code catalogue
+glue_i18n("other_firms", comma_list(tr(f) for f in others) if others else tr("none"))
 per_firm = incidents["firm"].value_counts()
 glue("max_per_firm", int(per_firm.max()), display=False)
 glue("span_years", int(incidents["date"].dt.year.max() - incidents["date"].dt.year.min() + 1), display=False)
 n_reg, n_breach = int(incidents["type"].isin(REGULATORY).sum()), int((incidents["type"] == "breach").sum())
-glue("route_sentence", Markdown(
-    f"Second, {n_reg} of the events are **regulatory or court outcomes** (fines, settlements, "
-    f"reviews, rulings), against {n_breach} breaches"
-    + (": the route from a security problem to a firm's governance record usually runs through a "
-       "regulator." if n_reg > n_breach else
-       "; in this file regulatory outcomes do not outnumber the breaches themselves.")),
-    display=False)
+glue_i18n("route_sentence", tr(
+    "Second, {n_reg} of the events are **regulatory or court outcomes** (fines, settlements, reviews, rulings), "
+    "against {n_breach} breaches: the route from a security problem to a firm's governance record usually runs "
+    "through a regulator.", n_reg=n_reg, n_breach=n_breach) if n_reg > n_breach else tr(
+    "Second, {n_reg} of the events are **regulatory or court outcomes** (fines, settlements, reviews, rulings), "
+    "against {n_breach} breaches; in this file regulatory outcomes do not outnumber the breaches themselves.",
+    n_reg=n_reg, n_breach=n_breach), kind="md")
 glue("paper_mean_risk", published.table1().loc["risk_events", "printed"].split(" | ")[0],
      display=False)
 for row in incidents.itertuples(index=False):
     # Each documented amount, e.g. {glue:text}`amount_E13`, straight from the file.
-    glue(f"amount_{row.event_id}", format_amount(row.amount, row.unit) or "not disclosed",
-         display=False)
+    glue_i18n(f"amount_{row.event_id}", format_amount(row.amount, row.unit) or tr("not disclosed"))
 
 # %% [markdown]
 # ## The record at a glance

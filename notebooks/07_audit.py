@@ -73,11 +73,13 @@ import numpy as np
 from IPython.display import Markdown
 from myst_nb import glue
 
-from esgrisk import audit, published
+from esgrisk import audit, i18n, published
 from esgrisk.audit_figures import plot_public_data
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import glue_figure
+from esgrisk.i18n import glue_i18n
 from esgrisk.paths import display_path, output_dir
+from esgrisk.prose import comma_list, semicolon_list, space_list
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -113,10 +115,10 @@ tr = result["t_rounded"]
 glue("au_tr_equal", tr["n_equal"], display=False)
 glue("au_tr_rows", ", ".join(tr["equal_rows"]), display=False)
 tr_tab = tr["table"].set_index("variable")
-glue("au_tr_unequal", Markdown(
-    " ".join(f"for `{v}` the ratio of the rounded numbers is {tr_tab.loc[v, 'coef / SE rounded']:.2f}, "
-             f"printed {tr_tab.loc[v, 't printed']:.2f}, so this row was computed from unrounded values."
-             for v in tr["unequal_rows"]) if tr["unequal_rows"] else "every row does."), display=False)
+glue_i18n("au_tr_unequal", space_list(
+    i18n.tr("for `{v}` the ratio of the rounded numbers is {ratio:.2f}, printed {t:.2f}, so this row was computed "
+            "from unrounded values.", v=v, ratio=tr_tab.loc[v, "coef / SE rounded"], t=tr_tab.loc[v, "t printed"])
+    for v in tr["unequal_rows"]) if tr["unequal_rows"] else i18n.tr("every row does."), kind="md")
 matched = tr_tab[tr_tab["equal"]]
 glue("au_tr_pmin", float(matched["probability"].min()), display=False)
 glue("au_tr_pmax", float(matched["probability"].max()), display=False)
@@ -174,15 +176,15 @@ reg = pv.set_index("variable").loc["reg_strength"]
 glue("au_size_t", float(size["t printed"]), display=False)
 glue("au_size_p", float(size["p printed"]), display=False)
 glue("au_size_pnorm", float(size["p normal"]), display=False)
-glue("au_size_dfs", size["df reproducing p"], display=False)
-glue("au_reg_dfs", reg["df reproducing p"], display=False)
+glue_i18n("au_size_dfs", audit.df_set_text(size["df reproducing p"]))
+glue_i18n("au_reg_dfs", audit.df_set_text(reg["df reproducing p"]))
 glue("au_t11_label", labels[1].split(" =")[0], display=False)
 slopes = pv[pv["variable"] != "const"]
 glue("au_t11_ok", int(slopes[f"matches {labels[1]}"].sum()), display=False)
 glue("au_slope_rows", len(slopes), display=False)
 changed = [v for v, p0, p1 in zip(slopes["variable"], slopes["p printed"], slopes[f"p {labels[1]}"], strict=True)
            if (p0 < 0.05) != (p1 < 0.05)]
-glue("au_changed_5", ", ".join(changed) if changed else "none", display=False)
+glue_i18n("au_changed_5", comma_list(changed) if changed else i18n.tr("none"))
 glue("au_size_p11", float(size[f"p {labels[1]}"]), display=False)
 
 # %%
@@ -226,7 +228,7 @@ glue("au_h3", cmp_["esg_to_risk"]["table"], display=False)
 glue("au_bidir_risk", cmp_["risk_to_esg"]["text"], display=False)
 glue("au_table_risk", cmp_["risk_to_esg"]["table"], display=False)
 for key, rule in result["verdict_rules"].items():
-    glue(f"au_v_{key}", rule["verdict"], display=False)
+    glue_i18n(f"au_v_{key}", i18n.tr(rule["verdict"]))  # the verdict labels of esgrisk.audit
 
 # %% [markdown]
 # One rule decides all three comparisons (`esgrisk.audit.compare_reported`):
@@ -366,7 +368,7 @@ cr = result["cr4_year"]
 glue("au_cr4_minsd", cr["min_sd"], display=False)
 glue("au_cr4_sdmax", cr["sd_printed_max"], display=False)
 glue("au_cr4_sd", cr["sd_printed"], display=False)
-glue("au_cr4_verdict", "inconsistent" if not cr["feasible"] else "consistent", display=False)
+glue_i18n("au_cr4_verdict", i18n.tr(audit.INCONSISTENT if not cr["feasible"] else audit.CONSISTENT))
 glue("au_cr4_other", cr["other_values"], display=False)
 cr_row = t1.loc["cr4"]
 glue("au_cr4_mean", float(cr_row["mean"]), display=False)
@@ -425,9 +427,9 @@ show_table(ss_shown, "Each row of Table 2 bounds the residual standard deviation
 # %% tags=["hide-input"]
 eq = result["equation"]
 glue("au_eq_intercept", eq["intercept"], display=False)
-glue("au_eq_label", eq["label"], display=False)
+glue("au_eq_label", eq["label"], display=False)  # the paper's words in English (au_eq_label_zh: as printed)
 glue("au_eq_label_zh", eq["label_printed"], display=False)
-glue("au_eq_verdict", "inconsistent" if not eq["consistent"] else "consistent", display=False)
+glue_i18n("au_eq_verdict", i18n.tr(audit.INCONSISTENT if not eq["consistent"] else audit.CONSISTENT))
 
 # %% [markdown]
 # The paper's section 4.2 introduces its equation as {glue:text}`au_eq_label`
@@ -458,29 +460,38 @@ glue("au_pub_gmin", float(gr["min"]), display=False)
 glue("au_pub_gmean", float(gr["mean"]), display=False)
 glue("au_pub_gsd", float(gr["sd"]), display=False)
 top = pub["top"]
-glue("au_pub_top", f"{top['firm']} {int(top['year'])}", display=False)
+def firm_year(firm, year):
+    """A firm-year as the editions write it ("PDD 2018"; the firm's name from the code catalogue)."""
+    return i18n.tr("{firm} {year}", firm=i18n.tr(firm), year=int(year))
+
+
+glue_i18n("au_pub_top", firm_year(top["firm"], top["year"]))
 glue("au_pub_top_val", float(top["growth"]), display=False)
 glue("au_pub_sdmin", pub["sd_min_with_top"], display=False)
 glue("au_pub_nobs", pub["n"], display=False)
 below = g0["below"]
-glue("au_pub_below", Markdown("; ".join(f"{r.firm} {int(r.year)} at {r.growth:.3f}" for r in below.itertuples())
-                              if len(below) else "none"), display=False)
-firms_over = g0["above"].groupby("firm")["year"].apply(lambda y: ", ".join(str(int(v)) for v in sorted(y)))
-glue("au_pub_over_list", Markdown("; ".join(f"{f} ({ys})" for f, ys in firms_over.items())), display=False)
+glue_i18n("au_pub_below", semicolon_list(i18n.tr("{firm_year} at {growth:.3f}", firm_year=firm_year(r.firm, r.year),
+                                                   growth=r.growth) for r in below.itertuples())
+          if len(below) else i18n.tr("none"), kind="md")
+firms_over = g0["above"].groupby("firm")["year"].apply(lambda y: [str(int(v)) for v in sorted(y)])
+glue_i18n("au_pub_over_list", semicolon_list(i18n.tr("{firm} ({years})", firm=i18n.tr(f), years=comma_list(ys))
+                                             for f, ys in firms_over.items()), kind="md")
 excluded = g0["panel"][~g0["panel"]["comparable"]]
-glue("au_pub_excluded", Markdown(", ".join(f"{r.firm} {int(r.year)}" for r in excluded.itertuples()) or "none"),
-     display=False)
+glue_i18n("au_pub_excluded", comma_list(firm_year(r.firm, r.year) for r in excluded.itertuples())
+          if len(excluded) else i18n.tr("none"), kind="md")
 assets = pub["assets"].set_index("reading")
 glue("au_pub_amax", float(ar_["max"]), display=False)
 glue("au_pub_amin", float(ar_["min"]), display=False)
 glue("au_pub_rmb_largest", float(assets.loc["RMB", "largest"]), display=False)
-glue("au_pub_rmb_firm", assets.loc["RMB", "largest_firm"], display=False)
+glue_i18n("au_pub_rmb_firm", firm_year(*assets.loc["RMB", "largest_firm"].rsplit(" ", 1))
+          if assets.loc["RMB", "largest_firm"] else "")
 glue("au_pub_usd_largest", float(assets.loc["USD", "largest"]), display=False)
-glue("au_pub_usd_firm", assets.loc["USD", "largest_firm"], display=False)
+glue_i18n("au_pub_usd_firm", firm_year(*assets.loc["USD", "largest_firm"].rsplit(" ", 1))
+          if assets.loc["USD", "largest_firm"] else "")
 glue("au_pub_usd_smallest", float(assets.loc["USD", "smallest"]), display=False)
 glue("au_pub_rmb_over", int(assets.loc["RMB", "above_max"]), display=False)
-glue("au_pub_rmb_bound", ", a book value: total assets can only be larger"
-     if assets.loc["RMB", "largest_is_lower_bound"] else "", display=False)
+glue_i18n("au_pub_rmb_bound", i18n.tr(", a book value: total assets can only be larger")
+          if assets.loc["RMB", "largest_is_lower_bound"] else "")
 glue("au_pub_usd_over", int(assets.loc["USD", "above_max"]), display=False)
 logs = pub["logs"]
 kinds = published.public_financials()["source_kind"].value_counts()
@@ -619,13 +630,13 @@ glue("au_share_size_within", float(sh.loc["log_assets", "within firm"]), display
 glue("au_share_reg_within", float(sh.loc["reg_strength", "within firm"]), display=False)
 glue("au_share_cr4_year", float(sh.loc["cr4", "within year"]), display=False)
 little = max(float(sh.loc["log_assets", "within firm"]), float(sh.loc["reg_strength", "within firm"])) < 0.1
-glue("au_fe_note", "Their coefficients therefore rest on very little variation." if little else
-     "With firm effects their coefficients rest on that part of the variation only.", display=False)
+glue_i18n("au_fe_note", i18n.tr("Their coefficients therefore rest on very little variation.") if little else
+          i18n.tr("With firm effects their coefficients rest on that part of the variation only."))
 cr4_share = float(sh.loc["cr4", "within year"])
-glue("au_cr4_note", f"in this panel its share of variance within a year is {cr4_share:.3f}"
-     if cr4_share < 1e-12 else
-     f"in this panel, though, {cr4_share:.3f} of its variance lies within years, so the panel's cr4 "
-     "is not a pure industry series", display=False)
+glue_i18n("au_cr4_note", i18n.tr("in this panel its share of variance within a year is {share:.3f}", share=cr4_share)
+          if cr4_share < 1e-12 else
+          i18n.tr("in this panel, though, {share:.3f} of its variance lies within years, so the panel's cr4 is not "
+                  "a pure industry series", share=cr4_share))
 glue("au_iv_distinct", industry["distinct_values_inclusive"], display=False)
 glue("au_iv_corr", industry["within_year_corr_loo_own"], display=False)
 glue("au_iv_gap", f"{industry['iv_minus_ols']:.1e}", display=False)

@@ -81,7 +81,7 @@ from esgrisk import published
 from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.diagram import to_image
 from esgrisk.figures import glue_figure
-from esgrisk.i18n import tr
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.report import paper_first_stage_f
 from esgrisk.simulate import PARAMS, TRUE_EFFECTS
@@ -101,7 +101,7 @@ def pct(x):
 
 
 def pct_se(x, se):
-    return f"{100 * x:.1f} % (MC s.e. {100 * se:.1f})"
+    return tr("{pct:.1f} % (MC s.e. {se:.1f})", pct=100 * x, se=100 * se)
 
 
 G0, T0 = PAPER_SAMPLE["firms"], PAPER_SAMPLE["years"]
@@ -128,16 +128,16 @@ glue("mc_paper_se", paper_se, display=False)
 glue("mc_paper_coef", paper_coef, display=False)
 glue("mc_paper_f", paper_f, display=False)
 glue("mc_weak_f", ev.WEAK_F, display=False)
-glue("mc_size", f"{G0} firms x {T0} years", display=False)
+glue_i18n("mc_size", tr("{firms} firms x {years} years", firms=G0, years=T0))
 
 # %% [markdown]
 # ## The design and the truth
 #
 # Each replication is a fresh, independent panel of {glue:text}`mc_G` firms
 # observed for {glue:text}`mc_T` years, the paper's design, drawn from the
-# calibrated simulation of {numref}`chapter %s <ch-data>`. In that model risk events lower ESG by
-# {glue:text}`mc_true_beta` points each, ESG lowers risk events by
-# {glue:text}`mc_true_gamma` per point, so the two are determined jointly,
+# calibrated simulation of {numref}`chapter %s <ch-data>`. In that model one more risk event changes ESG by
+# {glue:text}`mc_true_beta` points and one more ESG point changes risk events by
+# {glue:text}`mc_true_gamma`, so the two are determined jointly,
 # firms differ in their levels of both, the region's cyber-security
 # incidents move a firm's risk events without entering its ESG equation, and
 # an industry-wide yearly shifter moves every firm's ESG (which is what makes
@@ -176,18 +176,18 @@ for name in [*mc.ESTIMATORS, "system_3sls"]:
     for col in ("mean", "median_bias", "mae", "rmse", "mean_se", "sd"):
         glue(f"mc_{tag}_{col}", float(s.loc[name, col]), display=False)
     for col in ("coverage", "power", "coverage_normal"):
-        glue(f"mc_{tag}_{col}", pct_se(s.loc[name, col], s.loc[name, f"{col}_mc_se"]), display=False)
+        glue_i18n(f"mc_{tag}_{col}", pct_se(s.loc[name, col], s.loc[name, f"{col}_mc_se"]))
 glue("mc_pooled_ols_positive", pct(np.mean(draws["pooled_ols:estimate"] > 0)), display=False)
 se_vs_sd = float(s.loc["fe_iv", "mean_se"] / s.loc["fe_iv", "sd"])
-glue("mc_fe_iv_se_word", "too small" if se_vs_sd < 0.9 else "too large" if se_vs_sd > 1.1 else "about right",
-     display=False)
-glue("mc_fe_iv_centred", "centred on the truth" if abs(s.loc["fe_iv", "median_bias"]) < 0.02
-     else "close to the truth in the median", display=False)
+glue_i18n("mc_fe_iv_se_word", tr("too small") if se_vs_sd < 0.9 else tr("too large") if se_vs_sd > 1.1
+          else tr("about right"))
+glue_i18n("mc_fe_iv_centred", tr("centred on the truth") if abs(s.loc["fe_iv", "median_bias"]) < 0.02
+          else tr("close to the truth in the median"))
 glue("mc_2sls_vs_feiv", float(s.loc["pooled_2sls", "mae"] / s.loc["fe_iv", "mae"]), display=False)
 glue("mc_fe_bias_in_se", abs(float(s.loc["firm_fe", "median_bias"] / s.loc["firm_fe", "mean_se"])), display=False)
 for name in ("fe_iv", "twoway_fe_iv"):
     glue(f"mc_{name}_fc_median", float(s.loc[name, "f_cluster_median"]), display=False)
-glue("mc_fe_iv_strength", "strong" if s.loc["fe_iv", "f_cluster_median"] >= ev.WEAK_F else "weak", display=False)
+glue_i18n("mc_fe_iv_strength", tr("strong") if s.loc["fe_iv", "f_cluster_median"] >= ev.WEAK_F else tr("weak"))
 fits_h1 = {name: mc.BatchFit(draws[f"{name}:estimate"][:, None], np.ones((n_reps, 1)), np.ones((n_reps, 1, 1)),
                              G0, G0 * T0) for name in mc.ESTIMATORS}
 fig_estimates = mc.plot_estimates(fits_h1, true_beta)
@@ -273,12 +273,12 @@ for name in [*mc.ESG_TO_RISK_VARIANTS, "system_3sls", "poisson_fe"]:
     for col in ("median_bias", "mae", "mean_se", "sd"):
         glue(f"mc_{tag}_{col}", float(r.loc[name, col]), display=False)
     for col in ("coverage", "coverage_normal", "power"):
-        glue(f"mc_{tag}_{col}", pct_se(r.loc[name, col], r.loc[name, f"{col}_mc_se"]), display=False)
+        glue_i18n(f"mc_{tag}_{col}", pct_se(r.loc[name, col], r.loc[name, f"{col}_mc_se"]))
 for name in mc.ESG_TO_RISK_VARIANTS:
     for col in ("f_cluster_median", "f_classical_median"):
         glue(f"mc_{name}_{col}", float(r.loc[name, col]), display=False)
     for col in ("f_cluster_above_weak", "f_classical_above_weak", "ar_coverage", "ar_unbounded", "ar_power"):
-        glue(f"mc_{name}_{col}", pct_se(r.loc[name, col], r.loc[name, f"{col}_mc_se"]), display=False)
+        glue_i18n(f"mc_{name}_{col}", pct_se(r.loc[name, col], r.loc[name, f"{col}_mc_se"]))
     glue(f"mc_{name}_ar_median_length", float(r.loc[name, "ar_median_length"]), display=False)
 glue("mc_loo_mean_se_vs_sd", float(r.loc["iv_loo", "mean_se"]), display=False)
 loo_f = draws["iv_loo:f_cluster"]
@@ -286,8 +286,8 @@ glue("mc_loo_f_p10", float(np.percentile(loo_f, 10)), display=False)
 glue("mc_loo_f_p90", float(np.percentile(loo_f, 90)), display=False)
 glue("mc_loo_f_below_paper", pct(np.mean(loo_f < paper_f)), display=False)
 ar_len = r.loc["iv_loo", "ar_median_length"]
-glue("mc_loo_ar_len_text", "unbounded (more than half the sets are)" if not np.isfinite(ar_len)
-     else f"{ar_len:.2f}", display=False)
+glue_i18n("mc_loo_ar_len_text", tr("unbounded (more than half the sets are)") if not np.isfinite(ar_len)
+          else f"{ar_len:.2f}")
 glue("mc_loo_year_bias", float(r.loc["iv_loo_year", "median_bias"]), display=False)
 glue("mc_incl_size", pct(1 - r.loc["iv_inclusive", "coverage"]), display=False)
 # this panel as one draw (the chapters' own estimator, so any balanced or unbalanced panel works)
@@ -297,17 +297,16 @@ panel_f = draw["h2_f_cluster"]
 glue("mc_panel_f", panel_f, display=False)
 glue("mc_panel_f_classical", draw["h2_f_classical"], display=False)
 if same_size:
-    glue("mc_panel_f_sentence",
-         f"This panel is one draw: its cluster-robust F of {panel_f:.2f} lies at the "
-         f"{mc.draw_percentile(panel_f, loo_f):.0f}th percentile of the design's distribution "
-         f"(classical F {draw['h2_f_classical']:.2f}, "
-         f"{mc.draw_percentile(draw['h2_f_classical'], draws['iv_loo:f_classical']):.0f}th percentile).",
-         display=False)
+    glue_i18n("mc_panel_f_sentence",
+              tr("This panel is one draw: its cluster-robust F of {f:.2f} lies at the {pct:.0f}th percentile of "
+                 "the design's distribution (classical F {fc:.2f}, {pct_c:.0f}th percentile).",
+                 f=panel_f, pct=mc.draw_percentile(panel_f, loo_f), fc=draw["h2_f_classical"],
+                 pct_c=mc.draw_percentile(draw["h2_f_classical"], draws["iv_loo:f_classical"])))
 else:
-    glue("mc_panel_f_sentence",
-         f"The panel passed to this chapter has {n_firms} firms and {n_years} years, so it is not a draw "
-         f"from this {G0} x {T0} design; its cluster-robust F is {panel_f:.2f} (see the study at its own "
-         "size below, when requested).", display=False)
+    glue_i18n("mc_panel_f_sentence",
+              tr("The panel passed to this chapter has {n_firms} firms and {n_years} years, so it is not a draw "
+                 "from this {G} x {T} design; its cluster-robust F is {f:.2f} (see the study at its own size "
+                 "below, when requested).", n_firms=n_firms, n_years=n_years, G=G0, T=T0, f=panel_f))
 fig_f = mc.plot_first_stage_f(draws, weak_f=ev.WEAK_F, paper_f=paper_f, panel_f=panel_f if same_size else None)
 glue_figure("fig_mc_first_stage", fig_f, out_dir, "fig-mc-first-stage", image=to_image)
 shown_risk = shown_rows(risk_eq)
@@ -409,29 +408,29 @@ for model, tag in (("firm FE", "fe"), ("firm and year FE", "tw")):
     for rate_, what in (("size (H0: beta = true)", "size"), ("power (H0: beta = 0)", "power")):
         row = inference.loc[(model, rate_)]
         for col, test in zip(inference.columns, tests_short, strict=True):
-            glue(f"mc_{what}_{tag}_{test}", pct_se(row[col], mc.mc_standard_error(row[col], n_reps)), display=False)
+            glue_i18n(f"mc_{what}_{tag}_{test}", pct_se(row[col], mc.mc_standard_error(row[col], n_reps)))
 power_t = float(inference.loc[("firm FE", "power (H0: beta = 0)")].iloc[1])
-glue("mc_power_verdict",
-     f"So the paper's headline effect, if its standard error were right, is large enough to be found "
-     f"in most samples of {G0} firms; the weak points are elsewhere (bias and the validity of the "
-     "instruments)." if power_t >= 0.8 else
-     f"So even if its standard error were right, the paper's headline effect would be missed in many "
-     f"samples of {G0} firms.", display=False)
+glue_i18n("mc_power_verdict",
+          tr("So the paper's headline effect, if its standard error were right, is large enough to be found in "
+             "most samples of {G} firms; the weak points are elsewhere (bias and the validity of the "
+             "instruments).", G=G0) if power_t >= 0.8 else
+          tr("So even if its standard error were right, the paper's headline effect would be missed in many "
+             "samples of {G} firms.", G=G0))
 size_normal = float(inference.loc[("firm FE", "size (H0: beta = true)")].iloc[0])
 over = size_normal > 0.05 + 2 * mc.mc_standard_error(size_normal, n_reps)
-glue("mc_normal_verdict",
-     f"Normal critical values with {G0} clusters over-reject (a true null in {pct(size_normal)} of "
-     "samples at 5 %); t(G-1) critical values or the wild cluster bootstrap should accompany every "
-     "p-value." if over else
-     f"Normal critical values with {G0} clusters reject a true null in {pct(size_normal)} of samples "
-     "at 5 %, within Monte Carlo error of the nominal rate here; with fewer clusters they over-reject, "
-     "so t(G-1) critical values or the wild cluster bootstrap are the safer default.", display=False)
-glue("mc_boot_weights",
-     f"enumerating all {2 ** G0:,} sign patterns of the firms, so that its p-value carries no simulation "
-     "noise (it is deterministic, which does not make the test's size exact)"
-     if n_boot is None else
-     f"with {n_boot:,} random sign patterns of the firms (the 2^{G0} possible patterns are "
-     "too many to enumerate)", display=False)
+glue_i18n("mc_normal_verdict",
+          tr("Normal critical values with {G} clusters over-reject (a true null in {size} of samples at 5 %); "
+             "t(G-1) critical values or the wild cluster bootstrap should accompany every p-value.",
+             G=G0, size=pct(size_normal)) if over else
+          tr("Normal critical values with {G} clusters reject a true null in {size} of samples at 5 %, within "
+             "Monte Carlo error of the nominal rate here; with fewer clusters they over-reject, so t(G-1) "
+             "critical values or the wild cluster bootstrap are the safer default.", G=G0, size=pct(size_normal)))
+glue_i18n("mc_boot_weights",
+          tr("enumerating all {patterns:,} sign patterns of the firms, so that its p-value carries no simulation "
+             "noise (it is deterministic, which does not make the test's size exact)", patterns=2 ** G0)
+          if n_boot is None else
+          tr("with {n_boot:,} random sign patterns of the firms (the 2^{G} possible patterns are too many to "
+             "enumerate)", n_boot=n_boot, G=G0))
 glue("mc_webb_draws", f"{mc.WEBB_DRAWS:,}", display=False)
 glue("mc_noise_factor", noise_factor, display=False)
 inference_shown = inference.map(pct).reset_index().rename(columns={"rate": "rejection rate"})
@@ -503,20 +502,21 @@ def smallest_detected(name, test, grid, level=0.8):
 
 def detect_text(name, test, grid):
     v = smallest_detected(name, test, grid)
-    return (f"{v:.2f}" if np.isfinite(v) else f"none of the effects up to {max(abs(grid)):.2f} on the grid")
+    return (f"{v:.2f}" if np.isfinite(v) else
+            tr("none of the effects up to {largest:.2f} on the grid", largest=max(abs(grid))))
 
 
-glue("mc_pow_feiv_80", detect_text("fe_iv", "clustered t, t(G-1)", beta_grid), display=False)
-glue("mc_pow_loo_80", detect_text("iv_loo", "clustered t, t(G-1)", gamma_grid), display=False)
-glue("mc_pow_loo_ar_80", detect_text("iv_loo", "Anderson-Rubin", gamma_grid), display=False)
+glue_i18n("mc_pow_feiv_80", detect_text("fe_iv", "clustered t, t(G-1)", beta_grid))
+glue_i18n("mc_pow_loo_80", detect_text("iv_loo", "clustered t, t(G-1)", gamma_grid))
+glue_i18n("mc_pow_loo_ar_80", detect_text("iv_loo", "Anderson-Rubin", gamma_grid))
 glue("mc_pow_incl_null", pct(pw[("iv_inclusive", "clustered t, t(G-1)", 0.0)]), display=False)
 glue("mc_pow_loo_null", pct(pw[("iv_loo", "clustered t, t(G-1)", 0.0)]), display=False)
 glue("mc_pow_loo_ar_null", pct(pw[("iv_loo", "Anderson-Rubin", 0.0)]), display=False)
 incl0, loo0 = pw[("iv_inclusive", "clustered t, t(G-1)", 0.0)], pw[("iv_loo", "clustered t, t(G-1)", 0.0)]
-glue("mc_pow_incl_sentence",
-     "The inclusive mean's \"detections\" of small effects are partly the instrument's own bias."
-     if incl0 > loo0 + 2 * mc.mc_standard_error(max(incl0, 0.05), n_reps_power) else
-     "At zero the two t tests cannot be told apart at this number of replications.", display=False)
+glue_i18n("mc_pow_incl_sentence",
+          tr("The inclusive mean's \"detections\" of small effects are partly the instrument's own bias.")
+          if incl0 > loo0 + 2 * mc.mc_standard_error(max(incl0, 0.05), n_reps_power) else
+          tr("At zero the two t tests cannot be told apart at this number of replications."))
 
 # %% [markdown]
 # ## Power against the size of the effect
@@ -534,10 +534,10 @@ glue("mc_pow_incl_sentence",
 # standard errors; the red line is the calibrated value, the dotted line 5 %.
 # ```
 #
-# With t(G-1) critical values, FE-IV detects an effect of risk on ESG in at
-# least 80 % of samples from a size of {glue:text}`mc_pow_feiv_80` on the
-# grid; the leave-one-out 2SLS of ESG on risk from
-# {glue:text}`mc_pow_loo_80` (the Anderson-Rubin test: from
+# With t(G-1) critical values, the smallest effect on the grid detected in at
+# least 80 % of samples is, for FE-IV (risk on ESG):
+# {glue:text}`mc_pow_feiv_80`; for the leave-one-out 2SLS (ESG on risk):
+# {glue:text}`mc_pow_loo_80` (the Anderson-Rubin test:
 # {glue:text}`mc_pow_loo_ar_80`). With no effect at all, the leave-one-out t
 # test rejects in {glue:text}`mc_pow_loo_null` of samples and its
 # Anderson-Rubin test in {glue:text}`mc_pow_loo_ar_null`, while the
@@ -586,10 +586,10 @@ ratio_one = gv("fe_iv", small, short_t, "mae") / gv("fe_iv", big, short_t, "mae"
 ratio_two = gv("twoway_fe_iv", small, short_t, "mae") / gv("twoway_fe_iv", big, short_t, "mae")
 glue("mc_ratio_one", ratio_one, display=False)
 glue("mc_ratio_two", ratio_two, display=False)
-glue("mc_regional_sentence",
-     "so the firm-effects-only estimator improves less with firms than the two-way one"
-     if ratio_two > ratio_one else
-     "and here the firm-effects-only estimator improves as fast as the two-way one", display=False)
+glue_i18n("mc_regional_sentence",
+          tr("so the firm-effects-only estimator improves less with firms than the two-way one")
+          if ratio_two > ratio_one else
+          tr("and here the firm-effects-only estimator improves as fast as the two-way one"))
 # montecarlo_summary.csv: the paper's design (main run) and every other design of the grid
 summary_csv = grid_all.drop(columns=["label"])
 
@@ -670,22 +670,22 @@ for (gg, tt), tag in (((G0, T0), "small"), ((50, T0), "mid"), ((many_firms, T0),
     glue(f"mc_dyn_ah_bias_{tag}", float(ah.loc[(gg, tt), "median_bias"]), display=False)
 fe_b12 = float(d.loc[("fe_lagged", "rho", G0, T0), "median_bias"])
 fe_b200 = float(d.loc[("fe_lagged", "rho", many_firms, T0), "median_bias"])
-glue("mc_dyn_fe_firms_word", "more firms do not reduce it" if abs(fe_b200) >= 0.8 * abs(fe_b12)
-     else "more firms reduce it only partly", display=False)
+glue_i18n("mc_dyn_fe_firms_word", tr("more firms do not reduce it") if abs(fe_b200) >= 0.8 * abs(fe_b12)
+          else tr("more firms reduce it only partly"))
 nick = mc.nickell_approximation(rho, T0 - 1)
-glue("mc_dyn_nickell_sentence",
-     "the simulated bias is smaller because most of the movement in ESG here comes from the exogenous "
-     "risk events, not from its own shocks." if abs(fe_b12) < abs(nick) else
-     "the simulated bias is at least as large.", display=False)
+glue_i18n("mc_dyn_nickell_sentence",
+          tr("the simulated bias is smaller because most of the movement in ESG here comes from the exogenous "
+             "risk events, not from its own shocks.") if abs(fe_b12) < abs(nick) else
+          tr("the simulated bias is at least as large."))
 fe_rmse_small = float(d.loc[("fe_lagged", "rho", G0, T0), "rmse"])
 glue("mc_dyn_fe_rmse_small", fe_rmse_small, display=False)
-glue("mc_dyn_tradeoff",
-     "A dynamic model on the paper's panel would trade bias for noise."
-     if float(ah.loc[(G0, T0), "rmse"]) > fe_rmse_small else
-     "At this size the consistent estimator is also the more accurate one.", display=False)
+glue_i18n("mc_dyn_tradeoff",
+          tr("A dynamic model on the paper's panel would trade bias for noise.")
+          if float(ah.loc[(G0, T0), "rmse"]) > fe_rmse_small else
+          tr("At this size the consistent estimator is also the more accurate one."))
 rmse_path = [float(ah.loc[(gg, T0), "rmse"]) for gg in (G0, 50, many_firms)]
-glue("mc_dyn_ah_trend", "falls" if rmse_path[0] > rmse_path[1] > rmse_path[2] else "does not fall steadily",
-     display=False)
+glue_i18n("mc_dyn_ah_trend", tr("falls") if rmse_path[0] > rmse_path[1] > rmse_path[2]
+          else tr("does not fall steadily"))
 dyn_shown = dyn[["n_firms", "n_years", "label", "parameter", "true", "median_bias", "rmse", "coverage"]].copy()
 dyn_shown.columns = ["firms", "years", "estimator", "parameter", "true", "median bias", "RMSE", "coverage"]
 dyn_shown["median bias"] = dyn_shown["median bias"].map(lambda v: f"{v:.3f}")
@@ -756,12 +756,12 @@ glue("mc_thr_naive_null_200", pct(thr.iloc[-1]["naive test rejects (model linear
 glue("mc_thr_fixed_null_200", pct(thr.iloc[-1]["test at a fixed threshold rejects (model linear)"]), display=False)
 fixed_over = t0["test at a fixed threshold rejects (model linear)"] > 0.05 + 2 * mc.mc_standard_error(
     0.05, n_reps_extensions)
-glue("mc_thr_fixed_sentence",
-     "So part of the excess comes from the clustered t-test itself, not from the search: even a split "
-     "chosen in advance over-rejects in this design."
-     if fixed_over else
-     "At a fixed threshold the test is within Monte Carlo error of its nominal size, so the excess comes "
-     "from the search.", display=False)
+glue_i18n("mc_thr_fixed_sentence",
+          tr("So part of the excess comes from the clustered t-test itself, not from the search: even a split "
+             "chosen in advance over-rejects in this design.")
+          if fixed_over else
+          tr("At a fixed threshold the test is within Monte Carlo error of its nominal size, so the excess comes "
+             "from the search."))
 fig_threshold = mc.plot_thresholds(thresholds, gamma_true, mc.THRESHOLD_CANDIDATES)
 glue_figure("fig_mc_threshold", fig_threshold, out_dir, "fig-mc-threshold", image=to_image)
 thr_shown = thr.drop(columns=["reps"]).rename(columns={"n_firms": "firms", "n_years": "years"})
@@ -818,22 +818,25 @@ if design_at_panel_size and (n_firms, n_years) != (G0, T0):
     own_rows.insert(2, "label", own_rows["estimator"].map(mc.ESTIMATOR_LABELS))
     o = own_rows.set_index("estimator")
     own_pct = mc.draw_percentile(panel_f, own_draws["iv_loo:f_cluster"])
-    glue("mc_own_sentence",
-         f"At this panel's own size ({n_firms} firms x {n_years} years; {own_reps} replications, bounded by "
-         f"the time budget of {time_budget_s:g} s and by `n_reps`) FE-IV covers the "
-         f"truth in {pct(o.loc['fe_iv', 'coverage'])} of samples and rejects 'no effect' in "
-         f"{pct(o.loc['fe_iv', 'power'])}; the leave-one-out 2SLS of ESG on risk covers in "
-         f"{pct(o.loc['iv_loo', 'coverage'])}, rejects 'no effect' in {pct(o.loc['iv_loo', 'power'])}, and "
-         f"has a median cluster-robust F of {o.loc['iv_loo', 'f_cluster_median']:.1f}; this panel's F of "
-         f"{panel_f:.2f} lies at the {own_pct:.0f}th percentile of that distribution.", display=False)
+    glue_i18n("mc_own_sentence",
+              tr("At this panel's own size ({n_firms} firms x {n_years} years; {reps} replications, bounded by the "
+                 "time budget of {budget:g} s and by `n_reps`) FE-IV covers the truth in {feiv_cov} of samples "
+                 "and rejects 'no effect' in {feiv_power}; the leave-one-out 2SLS of ESG on risk covers in "
+                 "{loo_cov}, rejects 'no effect' in {loo_power}, and has a median cluster-robust F of "
+                 "{loo_f:.1f}; this panel's F of {f:.2f} lies at the {pct:.0f}th percentile of that "
+                 "distribution.", n_firms=n_firms, n_years=n_years, reps=own_reps, budget=time_budget_s,
+                 feiv_cov=pct(o.loc["fe_iv", "coverage"]), feiv_power=pct(o.loc["fe_iv", "power"]),
+                 loo_cov=pct(o.loc["iv_loo", "coverage"]), loo_power=pct(o.loc["iv_loo", "power"]),
+                 loo_f=o.loc["iv_loo", "f_cluster_median"], f=panel_f, pct=own_pct))
     summary_csv = pd.concat([summary_csv, own_rows.drop(columns=["label"])], ignore_index=True)
 elif (n_firms, n_years) == (G0, T0):
-    glue("mc_own_sentence", f"The panel passed to this chapter has the paper's size ({G0} x {T0}), so the "
-         "study above is also the study at its own size.", display=False)
+    glue_i18n("mc_own_sentence", tr("The panel passed to this chapter has the paper's size ({G} x {T}), so the "
+                                    "study above is also the study at its own size.", G=G0, T=T0))
 else:
-    glue("mc_own_sentence", f"The panel passed to this chapter has {n_firms} firms and {n_years} years; the "
-         "study at that size was not requested (set `design_at_panel_size=True`, with `time_budget_s` "
-         "bounding its replications).", display=False)
+    glue_i18n("mc_own_sentence", tr("The panel passed to this chapter has {n_firms} firms and {n_years} years; "
+                                    "the study at that size was not requested (set `design_at_panel_size=True`, "
+                                    "with `time_budget_s` bounding its replications).",
+                                    n_firms=n_firms, n_years=n_years))
 summary_csv = summary_csv.drop_duplicates(["equation", "estimator", "n_firms", "n_years"], keep="first")
 summary_csv.to_csv(out_dir / "montecarlo_summary.csv", index=False)
 
@@ -844,17 +847,19 @@ summary_csv.to_csv(out_dir / "montecarlo_summary.csv", index=False)
 
 # %% tags=["hide-input"]
 fe = s.loc["firm_fe"]
-glue("mc_h1_design", f"FE-IV rejects 'no effect' in {pct(s.loc['fe_iv', 'power'])} of samples with intervals "
-     f"covering in {pct(s.loc['fe_iv', 'coverage'])}", display=False)
-glue("mc_h2_design", f"the leave-one-out 2SLS rejects 'no effect' in {pct(r.loc['iv_loo', 'power'])} of samples "
-     f"with t(G-1) intervals covering in {pct(r.loc['iv_loo', 'coverage'])}, and its cluster-robust F is below "
-     f"{ev.WEAK_F:g} in {pct(1 - r.loc['iv_loo', 'f_cluster_above_weak'])}", display=False)
+glue_i18n("mc_h1_design", tr("FE-IV rejects 'no effect' in {power} of samples with intervals covering in "
+                             "{coverage}", power=pct(s.loc["fe_iv", "power"]), coverage=pct(s.loc["fe_iv", "coverage"])))
+glue_i18n("mc_h2_design", tr("the leave-one-out 2SLS rejects 'no effect' in {power} of samples with t(G-1) "
+                             "intervals covering in {coverage}, and its cluster-robust F is below {weak_f:g} in "
+                             "{weak_share}", power=pct(r.loc["iv_loo", "power"]),
+                             coverage=pct(r.loc["iv_loo", "coverage"]), weak_f=ev.WEAK_F,
+                             weak_share=pct(1 - r.loc["iv_loo", "f_cluster_above_weak"])))
 incl_size = 1 - r.loc["iv_inclusive", "coverage"]
-glue("mc_incl_verdict",
-     f"The paper's inclusive mean rejects a true null in {pct(incl_size)} of samples at 5 %."
-     if incl_size > 0.05 + 2 * r.loc["iv_inclusive", "coverage_mc_se"] else
-     f"The paper's inclusive mean rejects a true null in {pct(incl_size)} of samples at 5 %, within "
-     "Monte Carlo error of the nominal rate here.", display=False)
+glue_i18n("mc_incl_verdict",
+          tr("The paper's inclusive mean rejects a true null in {size} of samples at 5 %.", size=pct(incl_size))
+          if incl_size > 0.05 + 2 * r.loc["iv_inclusive", "coverage_mc_se"] else
+          tr("The paper's inclusive mean rejects a true null in {size} of samples at 5 %, within Monte Carlo "
+             "error of the nominal rate here.", size=pct(incl_size)))
 glue("mc_h3_design", pct(np.mean(draws["system_3sls:both_detected"])), display=False)
 
 # %% [markdown]

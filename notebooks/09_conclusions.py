@@ -75,8 +75,9 @@ from esgrisk import montecarlo as mc
 from esgrisk import published, weakiv
 from esgrisk import system as sy
 from esgrisk.audit import PAPER_SAMPLE
-from esgrisk.i18n import tr
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir, resolve
+from esgrisk.prose import text
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -107,7 +108,7 @@ reflection = bi.reflection_check(panel)
 h1_verdict = ev.arrow_verdict(float(h1.params["risk_events"]), float(h1.pvalues["risk_events"]), h1_f)
 h2_verdict = ev.arrow_verdict(h2.coef, h2.pvalue, h2_f)
 if not h2_ar.bounded:
-    h2_verdict += "; robust confidence set unbounded"
+    h2_verdict = text("{verdict}; robust confidence set unbounded", verdict=h2_verdict)
 h3_verdict = ev.loop_verdict(h1_verdict, h2_verdict, h2_f)
 
 paper_h1 = published.table2().loc["risk_events", "coef"]
@@ -162,68 +163,70 @@ graded = pd.DataFrame({
 loop_sentence = ev.loop_stability_sentence(loop["share_unstable"])
 
 is_default = resolve(panel_path) == SIMULATED_PANEL
-glue("panel_kind", "the book's calibrated simulation" if is_default else "the panel you supplied",
-     display=False)
+glue_i18n("panel_kind", tr("the book's calibrated simulation") if is_default else tr("the panel you supplied"))
 glue("panel_file", display_path(panel_path), display=False)
-glue("h1_verdict", h1_verdict, display=False)
-glue("h2_verdict", h2_verdict, display=False)
-glue("h3_verdict", h3_verdict, display=False)
+glue_i18n("h1_verdict", h1_verdict)
+glue_i18n("h2_verdict", h2_verdict)
+glue_i18n("h3_verdict", h3_verdict)
 glue("h2_first_f", h2_f, display=False)
-glue("h2_ar_set", h2_ar.describe(), display=False)
-glue("loop_sentence", loop_sentence, display=False)
+glue_i18n("h2_ar_set", h2_ar.describe())
+glue_i18n("loop_sentence", loop_sentence)
 glue("year_share_loo_pct", 100 * reflection["year_share_loo"], display=False)
 glue("weak_f", ev.WEAK_F, display=False)
 glue("design_label", design_label, display=False)
-glue("design_kind", "this panel's own size (`design_at_panel_size`)" if own_size else "the paper's size",
-     display=False)
+glue_i18n("design_kind", tr("this panel's own size (`design_at_panel_size`)") if own_size else tr("the paper's size"))
 glue("min_power", pct(ev.MIN_POWER), display=False)
 glue("min_coverage", pct(ev.MIN_COVERAGE), display=False)
 glue("design_reps", int(e.loc["H1", "design_reps"]), display=False)
-glue("design_summary", ev.design_summary(e["design_verdict"].to_dict()), display=False)
+design_verdicts = {h: tr(str(v)) for h, v in e["design_verdict"].items()}  # templates of design_verdict
+glue_i18n("design_summary", ev.design_summary(design_verdicts))
 d_loo = design.set_index(["equation", "estimator"]).loc[("esg_to_risk", "iv_loo")]
 if np.isfinite(e.loc["H2", "draw_percentile"]):
-    glue("h2_draw_sentence", f"This panel's cluster-robust F of {h2_f:.2f} lies at the "
-         f"{e.loc['H2', 'draw_percentile']:.0f}th percentile of the design's F distribution (median "
-         f"{d_loo['f_cluster_median']:.1f}): it is one draw.", display=False)
+    glue_i18n("h2_draw_sentence", tr("This panel's cluster-robust F of {f:.2f} lies at the {pct:.0f}th percentile "
+                                     "of the design's F distribution (median {median:.1f}): it is one draw.",
+                                     f=h2_f, pct=e.loc["H2", "draw_percentile"], median=d_loo["f_cluster_median"]))
 else:
-    glue("h2_draw_sentence", f"This panel ({n_firms} x {n_years}) is not a draw from the {size_h12} "
-         "design, so its F is not placed in that distribution (run with `design_at_panel_size=True`).",
-         display=False)
+    glue_i18n("h2_draw_sentence", tr("This panel ({n_firms} x {n_years}) is not a draw from the {size} design, so "
+                                     "its F is not placed in that distribution (run with "
+                                     "`design_at_panel_size=True`).", n_firms=n_firms, n_years=n_years,
+                                     size=size_h12))
 h2_design_ok = e.loc["H2", "design_verdict"] == "the design can detect the effect"
 h3_design_ok = e.loc["H3", "design_verdict"] == "the design can detect the effect"
-glue("c2_label", "weak" if h2_design_ok else "not established", display=False)
-glue("c3_label", "weak" if h3_design_ok and h2_design_ok else "not established", display=False)
-glue("c2_design",
-     f"On the design the leave-one-out 2SLS detects the arrow in {pct(e.loc['H2', 'design_power'])} of "
-     f"{size_h12} panels with intervals covering the truth in {pct(e.loc['H2', 'design_coverage'])}, "
-     f"so the statistical objection that a panel of {size_h12} cannot identify it does not hold in this model; "
-     f"its first-stage F is nevertheless below {ev.WEAK_F:g} in {pct(1 - d_loo['f_cluster_above_weak'])} "
-     "of panels, so on any one panel the instrument may well be weak."
-     if h2_design_ok else
-     f"On the design the leave-one-out 2SLS detects the arrow in {pct(e.loc['H2', 'design_power'])} "
-     f"of {size_h12} panels (coverage {pct(e.loc['H2', 'design_coverage'])}): "
-     f"{e.loc['H2', 'design_verdict']}.", display=False)
-glue("c3_design",
-     f"On the design 3SLS detects both arrows in {pct(e.loc['H3', 'design_power'])} of "
-     f"{size_h12} panels with intervals for the ESG -> "
-     f"risk arrow covering the truth in {pct(e.loc['H3', 'design_coverage'])}: "
-     f"{e.loc['H3', 'design_verdict']}.", display=False)
+glue_i18n("c2_label", tr("weak") if h2_design_ok else tr("not established"))
+glue_i18n("c3_label", tr("weak") if h3_design_ok and h2_design_ok else tr("not established"))
+glue_i18n("c2_design",
+          tr("On the design the leave-one-out 2SLS detects the arrow in {power} of {size} panels with intervals "
+             "covering the truth in {coverage}, so the statistical objection that a panel of {size} cannot "
+             "identify it does not hold in this model; its first-stage F is nevertheless below {weak_f:g} in "
+             "{weak_share} of panels, so on any one panel the instrument may well be weak.",
+             power=pct(e.loc["H2", "design_power"]), size=size_h12, coverage=pct(e.loc["H2", "design_coverage"]),
+             weak_f=ev.WEAK_F, weak_share=pct(1 - d_loo["f_cluster_above_weak"]))
+          if h2_design_ok else
+          tr("On the design the leave-one-out 2SLS detects the arrow in {power} of {size} panels (coverage "
+             "{coverage}): {verdict}.", power=pct(e.loc["H2", "design_power"]), size=size_h12,
+             coverage=pct(e.loc["H2", "design_coverage"]), verdict=design_verdicts["H2"]))
+glue_i18n("c3_design",
+          tr("On the design 3SLS detects both arrows in {power} of {size} panels with intervals for the ESG -> "
+             "risk arrow covering the truth in {coverage}: {verdict}.", power=pct(e.loc["H3", "design_power"]),
+             size=size_h12, coverage=pct(e.loc["H3", "design_coverage"]), verdict=design_verdicts["H3"]))
 if h2_verdict.startswith("negative"):
-    h2_bridge = (f"The arrow is detected on this panel, but the estimate rests on {n_years} yearly "
-                 "movements of the industry and on the assumption that nothing else that changed from year "
-                 "to year moved risk events, which no test in the book can check.")
+    h2_bridge = tr("The arrow is detected on this panel, but the estimate rests on {n_years} yearly movements of "
+                   "the industry and on the assumption that nothing else that changed from year to year moved "
+                   "risk events, which no test in the book can check.", n_years=n_years)
+elif is_default:
+    h2_bridge = tr("The book's estimator does not detect the arrow on this panel, although the simulation builds "
+                   "it in; one panel's miss is one draw, not a property of the design.")
 else:
-    h2_bridge = ("The book's estimator does not detect the arrow on this panel"
-                 + (", although the simulation builds it in" if is_default else "")
-                 + "; one panel's miss is one draw, not a property of the design.")
-glue("h2_bridge", h2_bridge, display=False)
+    h2_bridge = tr("The book's estimator does not detect the arrow on this panel; one panel's miss is one draw, "
+                   "not a property of the design.")
+glue_i18n("h2_bridge", h2_bridge)
 if h3_verdict == "both arrows detected":
-    h3_text = ("On this panel both arrows are detected, which does not establish the loop: the ESG -> risk "
-               "arrow rests on the same year-level identification as in C2.")
+    h3_text = tr("On this panel both arrows are detected, which does not establish the loop: the ESG -> risk "
+                 "arrow rests on the same year-level identification as in C2.")
 else:  # "not established: <reason>" reads as "not established (<reason>)"
-    verdict, _, reason = h3_verdict.partition(": ")
-    h3_text = f"On this panel the loop is {verdict}{f' ({reason})' if reason else ''}, so this draw cannot show it."
-glue("h3_text", h3_text, display=False)
+    h3_text = tr("On this panel the loop is {verdict}, so this draw cannot show it.",
+                 verdict=ev.parenthesised(h3_verdict))
+glue_i18n("h3_text", h3_text)
 
 # %% [markdown]
 # ## What the design can show

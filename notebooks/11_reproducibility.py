@@ -20,17 +20,16 @@ run_log_path = "executed/run_log.json"
 # %% tags=["hide-input"]
 import json
 
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import status
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import resolve
 
 run_log = json.loads(resolve(run_log_path).read_text(encoding="utf-8"))
 run_log = {name: entry for name, entry in run_log.items() if name != "11_reproducibility"}
 times = status.run_times(run_log)
-glue("panel_summary", Markdown(status.panel_summary([{**e, "chapter": n} for n, e in run_log.items()])),
-     display=False)
+glue_i18n("panel_summary", status.panel_summary([{**e, "chapter": n} for n, e in run_log.items()]), kind="md")
 versions = status.package_versions(status.pinned_requirements())
 host = status.machine()
 
@@ -38,8 +37,8 @@ glue("commit", status.git_commit(), display=False)
 glue("python_version", host["python"], display=False)
 glue("system", host["system"], display=False)
 glue("cpus", host["cpus"], display=False)
-glue("run_time_summary", status.run_time_summary(times), display=False)
-glue("all_pins_match", "yes" if versions["matches"].all() else "NO: see the table", display=False)
+glue_i18n("run_time_summary", status.run_time_summary(times))
+glue_i18n("all_pins_match", tr("yes") if versions["matches"].all() else tr("NO: see the table"))
 
 # %% [markdown]
 # ## Build

@@ -66,6 +66,8 @@ design = require_design(panel, source=panel_path)  # stops here, naming columns 
 seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
+import re
+
 import numpy as np
 from IPython.display import Markdown
 from myst_nb import glue
@@ -74,7 +76,9 @@ from esgrisk import robustness as rb
 from esgrisk.audit_figures import plot_leave_one_out, plot_specification_curve
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.figures import glue_figure
+from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
+from esgrisk.prose import semicolon_list
 from esgrisk.tables import show_table
 
 out_dir = output_dir(results_dir)
@@ -125,24 +129,26 @@ glue("rb_fe_wb_hi", float(fe_wb["ci_high"]), display=False)
 glue("rb_fe_lo", float(fe_t["ci_low"]), display=False)
 glue("rb_fe_hi", float(fe_t["ci_high"]), display=False)
 glue("rb_fe_wb_draws", int(fe_wb["draws"]), display=False)
-glue("rb_fe_wb_kind", str(fe_wb["note"]).split(",")[0], display=False)
+glue_i18n("rb_fe_wb_kind", tr(str(fe_wb["note"]).split(",")[0]))  # a scheme name of esgrisk.robustness
 glue("rb_fe_ri_p", float(fe_ri["p_value"]), display=False)
 glue("rb_fe_ri_draws", int(fe_ri["draws"]), display=False)
-glue("rb_fe_ri_scheme", str(fe_ri["note"]), display=False)
+glue_i18n("rb_fe_ri_scheme", tr(str(fe_ri["note"])))  # a scheme name of esgrisk.robustness
 glue("rb_fe_ri_min", 1 / (1 + int(fe_ri["draws"])), display=False)
 glue("rb_iv_est", float(iv_t["estimate"]), display=False)
 glue("rb_iv_p", float(iv_t["p_value"]), display=False)
 glue("rb_iv_ar_p", float(iv_ar["p_value"]), display=False)
 ar_shape = str(iv_ar["note"]).split(";")[0].replace("95 % set: ", "")
-glue("rb_iv_ar_set", f"the interval from {float(iv_ar['ci_low']):.3f} to {float(iv_ar['ci_high']):.3f}"
-     if ar_shape == "interval" else ar_shape, display=False)
+rays = re.fullmatch(r"two rays: \(-inf, (.+)\] and \[(.+), inf\)", ar_shape)
+glue_i18n("rb_iv_ar_set", tr("the interval from {lo:.3f} to {hi:.3f}", lo=float(iv_ar["ci_low"]),
+                             hi=float(iv_ar["ci_high"])) if ar_shape == "interval" else
+          tr("two rays: (-inf, {lo}] and [{hi}, inf)", lo=rays[1], hi=rays[2]) if rays else tr(ar_shape))
 rejects = [float(p) < 0.05 for p in main["p_value"].dropna()]
-glue("rb_verdict", "Every test rejects the null of no effect at the 5 % level on this panel: the conventional "
-     "and the few-cluster-robust answers agree." if all(rejects) else
-     "No test rejects the null of no effect at the 5 % level on this panel." if not any(rejects) else
-     f"{sum(rejects)} of {len(rejects)} tests reject the null of no effect at the 5 % level on this panel: "
-     "the conventional and the few-cluster-robust answers differ, and the robust ones are the safer guide.",
-     display=False)
+glue_i18n("rb_verdict", tr("Every test rejects the null of no effect at the 5 % level on this panel: the "
+                            "conventional and the few-cluster-robust answers agree.") if all(rejects) else
+          tr("No test rejects the null of no effect at the 5 % level on this panel.") if not any(rejects) else
+          tr("{k} of {n} tests reject the null of no effect at the 5 % level on this panel: the conventional and "
+             "the few-cluster-robust answers differ, and the robust ones are the safer guide.",
+             k=sum(rejects), n=len(rejects)))
 
 # %%
 show_table(shown, "The effect of risk events on ESG: the conventional clustered t test (cluster_t) beside "
@@ -183,7 +189,7 @@ glue("rb_lofo_firm", str(lf["note"]).rsplit(": ", 1)[1], display=False)
 inside = [(float(pick(m, "leave_one_firm_out")["ci_low"]) >= float(pick(m, "cluster_t")["ci_low"])
            and float(pick(m, "leave_one_firm_out")["ci_high"]) <= float(pick(m, "cluster_t")["ci_high"]))
           for m in models]
-glue("rb_lofo_inside", f"{sum(inside)} of {len(models)}", display=False)
+glue_i18n("rb_lofo_inside", tr("{k} of {n}", k=sum(inside), n=len(models)))
 worst = max(float(pick(m, "leave_one_firm_out")["statistic"]) for m in models)
 glue("rb_lofo_worst", worst, display=False)
 
@@ -229,19 +235,20 @@ def curve_facts(c, prefix):
     glue(f"{prefix}_pos_sig", int(((ok["p_value"] < 0.05) & (ok["estimate"] > 0)).sum()), display=False)
     glue(f"{prefix}_unid", len(c) - len(ok), display=False)
     by_eff = ok.groupby("effects")["estimate"].median()
-    glue(f"{prefix}_by_effects", Markdown("; ".join(f"{k}: {v:.3f}" for k, v in by_eff.items())), display=False)
+    glue_i18n(f"{prefix}_by_effects", semicolon_list(tr("{effects}: {median:.3f}", effects=tr(k), median=v)
+                                                     for k, v in by_eff.items()), kind="md")
 
 
 glue("rb_n_control_sets", len(rb.control_sets(rb.MODELS["fe_entity"].controls)), display=False)
 curve_facts(risk_curve, "rb_cr")
 n_unid = int(esg_curve["estimate"].isna().sum())
 unid_combos = esg_curve[esg_curve["estimate"].isna()][["effects", "estimator", "instrument"]].drop_duplicates()
-glue("rb_ce_unid_note", Markdown(
-    f"{n_unid} of them are not identified on this panel ("
-    + "; ".join(f"{r.estimator} with `{r.instrument}` and {r.effects} effects" for r in unid_combos.itertuples())
-    + "): a one-industry average takes one value per year, so year effects absorb it (see the audit's "
-      "identification notes)." if n_unid else
-    "The panel identifies all of them."), display=False)
+glue_i18n("rb_ce_unid_note", tr(
+    "{n} of them are not identified on this panel ({combos}): a one-industry average takes one value per year, so "
+    "year effects absorb it (see the audit's identification notes).", n=n_unid,
+    combos=semicolon_list(tr("{estimator} with `{instrument}` and {effects} effects", estimator=r.estimator,
+                             instrument=r.instrument, effects=tr(r.effects)) for r in unid_combos.itertuples()))
+    if n_unid else tr("The panel identifies all of them."), kind="md")
 curve_facts(esg_curve, "rb_ce")
 curve_summary = (curve[curve["estimate"].notna()]
                  .groupby(["model", "effects", "estimator", "instrument"])["estimate"]
