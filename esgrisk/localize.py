@@ -140,9 +140,12 @@ class Localizer:
         return message.render(self.language)
 
     def any(self, value):
-        """A Message rendered, a string translated (see :meth:`text`), anything else unchanged."""
+        """A Message (or a text carrying one, ``esgrisk.prose.Text``) rendered, a string translated
+        (see :meth:`text`), anything else unchanged."""
         if isinstance(value, Message):
             return self.message(value)
+        if isinstance(getattr(value, "message", None), Message):
+            return self.message(value.message)
         if isinstance(value, str):
             return self.text(value)
         return value

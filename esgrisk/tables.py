@@ -299,11 +299,14 @@ def _edition_markdown(frame: pd.DataFrame, caption, name: str | None, language: 
     table = markdown_table(shown)
     if name is None:
         return table, localizer
-    if isinstance(caption, Message):
-        text = localizer.message(caption)
-    else:
-        text = localizer.text(" ".join(str(caption).split()))
-    return myst_table(table, text, name), localizer
+    return myst_table(table, _caption(caption, localizer), name), localizer
+
+
+def _caption(caption, localizer: Localizer) -> str:
+    """The caption in the localizer's language: a Message rendered, text looked up (spaces normalised)."""
+    if isinstance(caption, Message) or isinstance(getattr(caption, "message", None), Message):
+        return localizer.any(caption)
+    return localizer.text(" ".join(str(caption).split()))
 
 
 def edition_tables(frame: pd.DataFrame, caption: str | Message | None, name: str | None,
@@ -389,7 +392,6 @@ def show_markdown_table(table: str, caption: str | Message, name: str) -> None:
 
     for language in (i18n.SOURCE_LANGUAGE, *i18n.LANGUAGES):
         localizer = Localizer(language)
-        text = localizer.message(caption) if isinstance(caption, Message) else localizer.text(
-            " ".join(str(caption).split()))
+        text = _caption(caption, localizer)
         shown = table if language == i18n.SOURCE_LANGUAGE else localized_pipe_table(table, localizer)
         display(Markdown(myst_table(shown, text, name)), metadata=localizer.metadata())

@@ -197,3 +197,13 @@ def test_show_markdown_table_translates_a_pipe_table_made_elsewhere(shown):
     assert en_meta == {"esgrisk": {"language": "en"}}
     assert zh.endswith("| 编号 | 企业 | 来源 |\n| --- | --- | --- |\n| E01 | 阿里巴巴 | {cite:p}`key2020` |\n:::")
     assert "`data/events/incidents.csv`" in zh.splitlines()[0] and zh_meta["esgrisk"]["untranslated"] == []
+
+
+def test_generated_text_cells_render_from_their_message():
+    from esgrisk.prose import Text
+
+    cell = Text(tr("{n} of {m} rows agree", n=2, m=3))
+    frame = pd.DataFrame({"printed": pd.Series([cell], dtype=object)})
+    (en, _), (zh, zh_meta) = tables.edition_tables(frame, Text(tr("consistent")), "tbl-t")
+    assert en.splitlines()[-2] == "| 2 of 3 rows agree |" and en.startswith(":::{table} consistent\n")
+    assert zh.splitlines()[-2] == "| " + cell.render("zh_CN") + " |" and zh.startswith(":::{table} 一致\n")
