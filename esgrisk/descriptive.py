@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
-from esgrisk.figures import book_figure, label_firms
+from esgrisk.figures import BOOK_FIGURE_WIDTH, book_figure, label_firms
 from esgrisk.i18n import tr
 from esgrisk.prose import Text, text
 
@@ -198,20 +199,21 @@ def firms_shown_note(panel: pd.DataFrame, firms: Sequence[str], seed: int | None
 
 
 def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity: str = "firm",
-                         ncols: int = 4, seed: int | None = None) -> Figure:
+                         ncols: int = 3, seed: int | None = None) -> Figure:
     """One small panel per firm: ESG (left axis) and risk events (right axis) by year.
 
     All panels share the same y scales so levels are comparable across firms.
     With more than ``max_firms`` firms only a sample is drawn (:func:`firm_order`).
+    The figure is the book's width with at most ``ncols`` panels a row (two
+    for four firms), so that its text stays legible (:data:`esgrisk.figures.BOOK_STYLE`).
     """
     firms = firm_order(panel, max_firms, entity, seed)
     by_firm = _rows_of(panel, firms, entity)
     labels, _ = label_firms(firms)
+    ncols = max(1, min(ncols, len(firms), 2 if len(firms) == 4 else ncols))
     nrows = int(np.ceil(len(firms) / ncols))
-    fig = Figure(figsize=(2.6 * ncols, 1.9 * nrows + 0.5))
+    fig = book_figure(BOOK_FIGURE_WIDTH, 1.55 * nrows + 0.7)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-    fig.subplots_adjust(left=0.06, right=0.94, top=0.95, bottom=0.06 + 0.5 / (1.9 * nrows + 0.5),
-                        wspace=0.3, hspace=0.45)
     esg_lim = (panel["esg"].min() - 2, panel["esg"].max() + 2)
     risk_lim = (0, panel["risk_events"].max() * 1.1 + 1)
     first_twin = None
@@ -219,8 +221,10 @@ def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity
         rows = by_firm[firm].sort_values("year")
         ax.plot(rows["year"], rows["esg"], color="tab:green", marker="o", ms=3, label="ESG")
         ax.set_ylim(*esg_lim)
-        ax.set_title(labels[firm], fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.set_title(labels[firm], fontsize="medium", pad=3)
+        ax.tick_params(labelsize="small", colors="tab:green", axis="y")
+        ax.tick_params(labelsize="small", axis="x")
+        ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
         twin = ax.twinx()
         if first_twin is None:
             first_twin = twin
@@ -230,13 +234,13 @@ def plot_small_multiples(panel: pd.DataFrame, max_firms: int | None = 12, entity
                   ls="--", label="risk events")
         twin.set_ylim(*risk_lim)
         last_col = (k % ncols == ncols - 1) or (k == len(firms) - 1)
-        twin.tick_params(labelsize=7, colors="tab:red", labelright=last_col)
+        twin.tick_params(labelsize="small", colors="tab:red", labelright=last_col)
     for ax in list(axes.flat)[len(firms):]:
         ax.set_visible(False)
     handles = [Line2D([], [], color="tab:green", marker="o", label="ESG score (left axis)"),
                Line2D([], [], color="tab:red", marker="s", ls="--",
                           label="security-risk events (right axis)")]
-    fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
@@ -274,8 +278,7 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
     a light grey background and a sample of firms (:func:`firm_order`) in colour.
     """
     firms = firm_order(panel, max_firms, entity, seed)
-    fig = Figure(figsize=(6.4, 4.4))
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.96, bottom=0.12)
+    fig = book_figure(6.4, 4.4)
     ax = fig.subplots()
     cmap = matplotlib.colormaps["tab20"]
     if len(firms) < panel[entity].nunique():
@@ -295,7 +298,7 @@ def plot_scatter_within(panel: pd.DataFrame, x: str = "esg", y: str = "risk_even
         slope, intercept = np.polyfit(sub[x].astype(float), sub[y].astype(float), 1)
         xs = np.linspace(sub[x].min(), sub[x].max(), 2)
         ax.plot(xs, intercept + slope * xs, color="black", ls="--", lw=1.5, label="pooled OLS line")
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        ax.legend(loc="upper right", fontsize="small", frameon=False)
     ax.set_xlabel(LABELS.get(x, x))
     ax.set_ylabel(LABELS.get(y, y))
     return fig
@@ -336,16 +339,15 @@ def plot_between_within(panel: pd.DataFrame, x: str = "risk_events", y: str = "e
     dy = panel[y] - panel.groupby(entity)[y].transform("mean")
     many = len(panel) > 2000
     size = 4 if many else 14
-    fig = Figure(figsize=(10, 4))
+    fig = book_figure(BOOK_FIGURE_WIDTH, 3.6)
     axes = fig.subplots(1, 2)
     axes[0].scatter(panel[x], panel[y], s=size, c=colors, lw=0, rasterized=many)
     axes[1].scatter(dx, dy, s=size, c=colors, lw=0, rasterized=many)
     axes[0].set(xlabel=LABELS.get(x, x), ylabel=LABELS.get(y, y), title="pooled firm-years")
-    axes[1].set(xlabel=f"{LABELS.get(x, x)}, deviation from firm mean",
-                ylabel=f"{LABELS.get(y, y)}, deviation from firm mean", title="within firms")
+    axes[1].set(xlabel=f"{LABELS.get(x, x)},\ndeviation from firm mean",
+                ylabel=f"{LABELS.get(y, y)},\ndeviation from firm mean", title="within firms")
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 

@@ -20,14 +20,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from esgrisk.figures import BOOK_FIGURE_WIDTH, book_figure
+
 #: Nodes: key -> (label, x, y, width, height, face colour, border style).
 NODES: dict[str, tuple[str, float, float, float, float, str, str]] = {
-    "risk": ("Security-risk events\nrisk_events", 2.6, 3.0, 2.6, 1.0, "#f4cccc", "solid"),
-    "esg": ("ESG score\nesg", 7.4, 3.0, 2.6, 1.0, "#d9ead3", "solid"),
-    "z_risk": ("Instrument 1: regional cyber\nincidents  region_incidents", 1.6, 5.5, 3.0, 0.9, "#fff2cc", "solid"),
-    "z_esg": ("Instrument 2: industry-average\nESG (derived, leave-one-out)", 8.4, 5.5, 3.0, 0.9, "#fff2cc", "solid"),
-    "firm": ("Firm fixed effects\n(unobserved, time-invariant)", 5.0, 5.5, 2.5, 0.9, "#eeeeee", "dashed"),
-    "controls": ("Controls: log_assets, revenue_growth,\ncr4, reg_strength", 5.0, 0.6, 4.4, 0.9, "#cfe2f3", "solid"),
+    "risk": ("Security-risk events\nrisk_events", 2.3, 3.0, 2.9, 1.0, "#f4cccc", "solid"),
+    "esg": ("ESG score\nesg", 7.7, 3.0, 2.9, 1.0, "#d9ead3", "solid"),
+    "z_risk": ("Instrument 1:\nregional cyber incidents\nregion_incidents", 1.6, 5.5, 3.2, 1.2, "#fff2cc", "solid"),
+    "z_esg": ("Instrument 2:\nindustry-average ESG\n(derived, leave-one-out)", 8.4, 5.5, 3.2, 1.2, "#fff2cc",
+              "solid"),
+    "firm": ("Firm fixed effects\n(unobserved,\ntime-invariant)", 5.0, 5.5, 2.4, 1.2, "#eeeeee", "dashed"),
+    "controls": ("Controls: log_assets, revenue_growth,\ncr4, reg_strength", 5.0, 0.55, 5.2, 0.9, "#cfe2f3",
+                 "solid"),
 }
 
 #: Which chapters test each arrow; keys are ``"source->target"``.
@@ -83,7 +87,7 @@ def _box(ax, key: str) -> None:
         (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05,rounding_size=0.15",
         facecolor=face, edgecolor="#333333", linestyle=style, linewidth=1.2, zorder=2,
     ))
-    ax.text(x, y, label, ha="center", va="center", fontsize=8.5, zorder=3)
+    ax.text(x, y, label, ha="center", va="center", fontsize="small", zorder=3)
 
 
 def _edge_point(key: str, toward: tuple[float, float]) -> tuple[float, float]:
@@ -119,54 +123,53 @@ def causal_diagram(chapters: Mapping[str, str] | None = None) -> Figure:
     to each arrow). Returns a new figure; the caller decides where to show it.
     """
     labels = arrow_labels(chapters)
-    fig = Figure(figsize=(9.5, 6.0), layout="constrained")
+    fig = book_figure(BOOK_FIGURE_WIDTH, 5.6)
     ax = fig.add_subplot()
     ax.set_xlim(-0.2, 10.2)
-    ax.set_ylim(-0.2, 6.3)
+    ax.set_ylim(-0.05, 6.2)
     ax.set_axis_off()
     for key in NODES:
         _box(ax, key)
+    small = {"fontsize": "small", "ha": "center"}
 
     # The loop: risk -> ESG above, ESG -> risk below.
     _arrow(ax, "risk", "esg", rad=-0.35, color="#990000", width=2.2,
-           start=(3.95, 3.25), end=(6.05, 3.25))
+           start=(3.8, 3.25), end=(6.2, 3.25))
     _arrow(ax, "esg", "risk", rad=-0.35, color="#38761d", width=2.2,
-           start=(6.05, 2.75), end=(3.95, 2.75))
-    ax.text(5.0, 3.75, f"H1: risk lowers ESG (-)\n{labels['risk->esg'].removeprefix('H1: ')}",
-            ha="center", va="bottom", fontsize=8, color="#990000")
-    ax.text(5.0, 2.25, f"H2: ESG lowers risk (-)\n{labels['esg->risk'].removeprefix('H2: ')}",
-            ha="center", va="top", fontsize=8, color="#38761d")
-    ax.text(5.0, 3.0, labels["loop"], ha="center", va="center", fontsize=7.5,
-            style="italic", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+           start=(6.2, 2.75), end=(3.8, 2.75))
+    ax.text(5.0, 3.78, f"H1: risk lowers ESG (-)\n{labels['risk->esg'].removeprefix('H1: ')}",
+            va="bottom", color="#990000", **small)
+    ax.text(5.0, 2.22, f"H2: ESG lowers risk (-)\n{labels['esg->risk'].removeprefix('H2: ')}",
+            va="top", color="#38761d", **small)
+    ax.text(5.0, 3.0, labels["loop"], va="center",
+            style="italic", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0}, **small)
 
     # Instruments: dotted, into the variable they instrument only.
-    _arrow(ax, "z_risk", "risk", style=":", start=(2.0, 5.0), end=(2.2, 3.58))
-    _arrow(ax, "z_esg", "esg", style=":", start=(8.0, 5.0), end=(7.8, 3.58))
-    ax.text(1.15, 4.3, labels["z_risk->risk"], ha="center", va="center", fontsize=7.5, rotation=90)
-    ax.text(8.85, 4.3, labels["z_esg->esg"], ha="center", va="center", fontsize=7.5, rotation=90)
+    _arrow(ax, "z_risk", "risk", style=":", start=(1.6, 4.85), end=(1.8, 3.58))
+    _arrow(ax, "z_esg", "esg", style=":", start=(8.4, 4.85), end=(8.2, 3.58))
+    ax.text(0.25, 4.2, labels["z_risk->risk"].replace(": ", ":\n", 1), va="center", rotation=90, **small)
+    ax.text(9.75, 4.2, labels["z_esg->esg"].replace(": ", ":\n", 1), va="center", rotation=90, **small)
 
     # Firm effects: dashed confounder of both.
-    _arrow(ax, "firm", "risk", style="--", color="#666666", start=(4.4, 5.0), end=(3.3, 3.58))
-    _arrow(ax, "firm", "esg", style="--", color="#666666", start=(5.6, 5.0), end=(6.7, 3.58))
+    _arrow(ax, "firm", "risk", style="--", color="#666666", start=(4.0, 4.85), end=(3.0, 3.58))
+    _arrow(ax, "firm", "esg", style="--", color="#666666", start=(6.0, 4.85), end=(7.0, 3.58))
     if labels["firm->esg"]:
-        ax.text(5.0, 4.75, f"absorbed by firm FE ({labels['firm->esg']})",
-                ha="center", va="top", fontsize=7.5, color="#666666")
+        ax.text(5.0, 4.7, f"absorbed by\nfirm FE ({labels['firm->esg']})", va="top", color="#666666", **small)
 
     # Controls: into both.
-    _arrow(ax, "controls", "risk", start=(3.4, 1.1), end=(2.4, 2.42), color="#1c4587")
-    _arrow(ax, "controls", "esg", start=(6.6, 1.1), end=(7.6, 2.42), color="#1c4587")
+    _arrow(ax, "controls", "risk", start=(3.2, 1.05), end=(2.3, 2.42), color="#1c4587")
+    _arrow(ax, "controls", "esg", start=(6.8, 1.05), end=(7.7, 2.42), color="#1c4587")
     if labels["controls->esg"]:
-        ax.text(8.5, 1.5, f"controls ({labels['controls->esg']})", ha="center",
-                va="center", fontsize=7.5, color="#1c4587")
+        ax.text(9.0, 1.55, f"controls\n({labels['controls->esg']})", va="center", color="#1c4587", **small)
 
     legend = [
         Line2D([], [], color="#990000", lw=2.2, label="hypothesised effect (H1, H2; H3 = both)"),
-        Line2D([], [], color="#333333", lw=1.4, ls=":", label="instrument (exclusion from the other equation assumed)"),
-        Line2D([], [], color="#666666", lw=1.4, ls="--", label="unobserved confounder removed by firm fixed effects"),
+        Line2D([], [], color="#333333", lw=1.4, ls=":", label="instrument (excluded from the other equation)"),
+        Line2D([], [], color="#666666", lw=1.4, ls="--", label="unobserved confounder, removed by firm FE"),
         Line2D([], [], color="#1c4587", lw=1.4, label="observed control"),
     ]
-    ax.legend(handles=legend, loc="upper center", fontsize=7.5, frameon=False,
-              ncol=2, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(handles=legend, loc="outside lower center", fontsize="small", frameon=False, ncols=2,
+               handlelength=1.8, columnspacing=1.0)
     return fig
 
 

@@ -10,7 +10,8 @@ book is unchanged).
 The PNG is deterministic: a fixed resolution (:data:`FIGURE_DPI`), a tight
 bounding box, and no ``Software`` entry in the PNG metadata (matplotlib writes
 no date into PNGs), so re-running a chapter on the same data writes the same
-bytes.
+bytes. Before writing, :func:`save_figure` checks that every text of the figure
+is legible and whole as the book shows it (:func:`check_figure_text`).
 
 Chinese text (a firm name such as 京东) is drawn with the CJK font the book ships
 (``book/_static/fonts``, a subset of Noto Sans CJK SC made by
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,9 +40,10 @@ from esgrisk import i18n
 from esgrisk.localize import localized_figure
 from esgrisk.paths import ROOT, resolve
 
-__all__ = ["BOOK_COLUMN_PX", "BOOK_CJK_FONT", "BOOK_FIGURE_WIDTH", "BOOK_STYLE", "FIGURE_DPI", "MIN_TEXT_PX",
-           "book_figure", "can_draw", "edition_figure_path", "glue_figure", "label_firms", "rendered_text_px",
-           "save_figure", "use_book_fonts"]
+__all__ = ["BOOK_COLUMN_PX", "BOOK_CJK_FONT", "BOOK_FIGURE_WIDTH", "BOOK_IMAGE_DPI", "BOOK_STYLE", "FIGURE_DPI",
+           "MIN_TEXT_PX", "DrawnText", "FigureTextError", "book_figure", "can_draw", "check_figure_text",
+           "drawn_texts", "edition_figure_path", "glue_figure", "label_firms", "overlapping_texts",
+           "rendered_text_px", "save_figure", "use_book_fonts"]
 
 #: The CJK font shipped with the book (TrueType subset of Noto Sans CJK SC, SIL OFL).
 BOOK_CJK_FONT = ROOT / "book" / "_static" / "fonts" / "NotoSansCJKsc-book.ttf"
@@ -76,10 +79,17 @@ def save_figure(fig: Figure, save_dir: str | Path, name: str, dpi: int = FIGURE_
     ``save_dir`` is read from the project root (:func:`esgrisk.paths.resolve`).
     The folder is created if missing. Works for bare :class:`~matplotlib.figure.Figure`
     objects and pyplot figures alike, also after ``plt.close(fig)``.
+
+    Every figure of the book passes here, so this is where its text is checked
+    (:func:`check_figure_text`): text smaller than :data:`MIN_TEXT_PX` CSS px at the
+    book's column width, on top of another text, or cut off by the canvas or a clip box, raises
+    :class:`FigureTextError` naming the figure and the text, and nothing is written.
+    The chapter (and so the book build) then fails on whatever panel it runs.
     """
     if not NAME_PATTERN.match(name):
         raise ValueError(f"figure name {name!r} must look like 'fig-something' "
                          "(letters, digits, '-' or '_' after 'fig-')")
+    check_figure_text(fig, name)  # every book figure passes here: legible and whole, or the build stops
     path = resolve(save_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
@@ -133,6 +143,7 @@ def glue_figure(key: str, fig: Figure, save_dir: str | Path | None = None, name:
         metadata.update(localizer.metadata())
         display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
         if saving:
+            check_figure_text(copy, f"{name} [{language}]")  # translated labels are wider: legible and whole too
             target = edition_figure_path(save_dir, name, language)
             target.parent.mkdir(parents=True, exist_ok=True)
             copy.savefig(target, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
@@ -210,23 +221,155 @@ def book_figure(width: float = BOOK_FIGURE_WIDTH, height: float = 3.2) -> Figure
     return Figure(figsize=(min(width, BOOK_FIGURE_WIDTH), height), layout="constrained")
 
 
-def rendered_text_px(fig: Figure, dpi: float = 110, column_px: float = BOOK_COLUMN_PX) -> float:
-    """Size in CSS px of the smallest visible text of ``fig`` as the book shows it.
+#: Lowest resolution (dpi) at which a chapter glues a figure's PNG into the book
+#: (:func:`esgrisk.descriptive.figure_image`); a figure narrower than the column is shown at it.
+BOOK_IMAGE_DPI = 100
 
-    The figure is saved with a tight bounding box at ``dpi`` (as
-    :func:`esgrisk.diagram.to_image` does) and shown at its natural width or
-    scaled down to ``column_px``, whichever is narrower.
+#: Padding (inches) that ``bbox_inches="tight"`` adds on each side of a saved figure.
+_TIGHT_PAD = 0.1
+
+
+class FigureTextError(ValueError):
+    """A figure of the book has text a reader cannot read: too small, or cut off."""
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    """One piece of text as the book shows it (:func:`drawn_texts`)."""
+
+    text: str
+    #: Size in CSS px at the width the book shows the figure.
+    px: float
+    #: Why part of it is not seen ("" when the whole text is inside the canvas and its clip box).
+    clipped: str
+    #: The matplotlib text artist.
+    artist: object = field(default=None, compare=False, repr=False)
+    #: Its extent on the canvas (display pixels at the measuring resolution).
+    box: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def where(self) -> str:
+        """The axes the text belongs to, named by its title (tick labels included), or "the figure"."""
+        fig = getattr(self.artist, "figure", None)
+        for ax in getattr(fig, "axes", []):
+            if self.artist is ax or any(t is self.artist for t in ax.findobj(type(self.artist))):
+                title = next((t.get_text() for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()), "")
+                return f"axes {title!r}" if title else f"axes {fig.axes.index(ax) + 1} (untitled)"
+        return "the figure"
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 50 else self.text[:47] + "..."
+        return f"{text!r} in {self.where}"
+
+
+def shown_px_per_pt(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOOK_COLUMN_PX) -> float:
+    """CSS px per point of font size as the book shows ``fig``.
+
+    The PNG (``dpi``, tight box: the figure's width plus padding) is shown at its
+    natural width, or scaled down to the column when wider: one point is
+    ``dpi / 72`` px, times ``column_px / (width * dpi)`` when that is below 1.
     """
+    width_in = fig.get_figwidth() + 2 * _TIGHT_PAD
+    return min(dpi, column_px / width_in) / 72
+
+
+def drawn_texts(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOOK_COLUMN_PX) -> list[DrawnText]:
+    """Every non-empty text matplotlib draws for ``fig``, with its size in the book and any clipping.
+
+    The figure is rendered once to memory (its canvas is not changed) and every
+    text artist the renderer's ``draw_text`` draws (each line of a multi-line
+    text included) is recorded once, so exactly the text a
+    reader sees is measured: tick labels, legends, annotations, colour-bar
+    labels, titles and text in axes; invisible text (hidden artists, hidden
+    axes, switched-off tick labels, ticks outside the view, blank or
+    transparent strings) is not drawn and so not counted. A text is clipped
+    when its extent leaves the figure canvas or the clip rectangle it is drawn
+    with (more than half a pixel).
+    """
+    from io import BytesIO
+
+    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.text import Text
 
-    FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
-    fig.canvas.draw()
-    width_in = fig.get_tightbbox(renderer).width
-    px_per_pt = min(dpi, column_px / width_in) / 72
-    sizes = [t.get_fontsize() for t in fig.findobj(Text)
-             if t.get_visible() and t.get_text().strip() and t.get_window_extent(renderer).width > 0]
-    return min(sizes) * px_per_pt
+    per_pt = shown_px_per_pt(fig, dpi, column_px)
+    found: list[DrawnText] = []
+    seen: set[int] = set()
+    drawing: list[Text] = []  # the text artist being drawn (the renderer gets no artist for multi-line text)
+    draw_text, text_draw = RendererAgg.draw_text, Text.draw
+
+    def record_artist(artist, renderer):
+        drawing.append(artist)
+        try:
+            return text_draw(artist, renderer)
+        finally:
+            drawing.pop()
+
+    def record(renderer, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        artist = mtext if mtext is not None else (drawing[-1] if drawing else None)
+        if (artist is not None and id(artist) not in seen and s.strip()
+                and (artist.get_alpha() is None or artist.get_alpha() > 0)):
+            seen.add(id(artist))
+            box = artist.get_window_extent(renderer)
+            problems = []
+            if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > renderer.width + 0.5 or box.y1 > renderer.height + 0.5:
+                problems.append("leaves the figure")
+            clip = gc.get_clip_rectangle()
+            if clip is not None and (box.x0 < clip.x0 - 0.5 or box.y0 < clip.y0 - 0.5
+                                     or box.x1 > clip.x1 + 0.5 or box.y1 > clip.y1 + 0.5):
+                problems.append("is cut by its clip box")
+            found.append(DrawnText(artist.get_text(), prop.get_size_in_points() * per_pt,
+                                   " and ".join(problems), artist, box))
+        return draw_text(renderer, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    RendererAgg.draw_text, Text.draw = record, record_artist
+    try:
+        fig.savefig(BytesIO(), format="png", dpi=dpi)
+    finally:
+        RendererAgg.draw_text, Text.draw = draw_text, text_draw
+    return found
+
+
+def rendered_text_px(fig: Figure, dpi: float = BOOK_IMAGE_DPI, column_px: float = BOOK_COLUMN_PX) -> float:
+    """Size in CSS px of the smallest visible text of ``fig`` as the book shows it (:func:`drawn_texts`).
+
+    ``inf`` for a figure without text.
+    """
+    return min((t.px for t in drawn_texts(fig, dpi, column_px)), default=float("inf"))
+
+
+def overlapping_texts(texts: Sequence[DrawnText], tolerance: float = 1.0) -> list[tuple[DrawnText, DrawnText]]:
+    """Pairs of texts whose extents overlap by more than ``tolerance`` px both across and up.
+
+    Rotated text (an angle that is not a multiple of 90 degrees) is left out: its
+    extent is the upright box around it, which overlaps its neighbours' boxes
+    while the letters do not (the slanted labels of a heat map).
+    """
+    upright = [t for t in texts if t.box is not None and float(t.artist.get_rotation()) % 90 == 0]
+    return [(a, b) for i, a in enumerate(upright) for b in upright[i + 1:]
+            if min(a.box.x1, b.box.x1) - max(a.box.x0, b.box.x0) > tolerance
+            and min(a.box.y1, b.box.y1) - max(a.box.y0, b.box.y0) > tolerance]
+
+
+def check_figure_text(fig: Figure, name: str, min_px: float = MIN_TEXT_PX) -> list[DrawnText]:
+    """Raise :class:`FigureTextError` unless every text of ``fig`` is legible and whole in the book.
+
+    Legible: at least ``min_px`` CSS px at the width the book shows the figure,
+    and not on top of another text (:func:`overlapping_texts`); whole: inside the
+    canvas and its clip box (:func:`drawn_texts`). The error names the figure and
+    each offending text. Returns the texts measured.
+    """
+    texts = drawn_texts(fig)
+    small = sorted((t for t in texts if t.px < min_px - 1e-9), key=lambda t: t.px)  # the smallest first
+    clipped = [t for t in texts if t.clipped]
+    overlaps = overlapping_texts(texts)
+    if small or clipped or overlaps:
+        lines = ([f"{t} is {t.px:.1f} px" for t in small[:8]] + [f"{t} {t.clipped}" for t in clipped[:8]]
+                 + [f"{a} overlaps {b}" for a, b in overlaps[:8]])
+        more = len(small) + len(clipped) + len(overlaps) - len(lines)
+        raise FigureTextError(
+            f"figure {name}: text a reader cannot read (book column {BOOK_COLUMN_PX} px, "
+            f"at least {min_px:g} px required): " + "; ".join(lines) + (f"; and {more} more" if more > 0 else ""))
+    return texts
 
 
 use_book_fonts()

@@ -18,7 +18,7 @@ from esgrisk import audit, published
 from esgrisk.figures import book_figure
 from esgrisk.weakiv import ARSet
 
-__all__ = ["compare_table2", "published_rows", "paper_first_stage_f", "compare_twosls",
+__all__ = ["plot_coefficients", "compare_table2", "published_rows", "paper_first_stage_f", "compare_twosls",
            "paper_inconsistencies", "plot_ar_curves"]
 
 
@@ -200,6 +200,55 @@ def plot_ar_curves(sets: Mapping[str, ARSet], truths: Mapping[str, float] | None
         ax.set_ylabel("AR statistic (Wald / q)")
     legend = {lab: h for ax in axes for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
     fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+def plot_coefficients(fits: Mapping[str, Any], labels: Mapping[str, str], variables: Sequence[str],
+                      true_value: float | None = None):
+    """One panel per variable: each model's estimate with its 95 % interval (``fit.conf_int(0.95)``).
+
+    ``fits`` maps model ids to fitted results (``params``, ``conf_int``);
+    ``labels`` gives the models drawn, top to bottom, and their names. Models
+    whose id contains "iv" (instrumented) are orange, the others blue; a
+    variable a model absorbs is marked "absorbed". ``true_value`` (optional)
+    is drawn as a dashed line in the first panel. Three panels a row at the
+    book's width, one legend below.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    models = [m for m in labels if m in fits]
+    ncols = min(3, len(variables))
+    nrows = -(-len(variables) // ncols)
+    fig = book_figure(7.0, 2.3 * nrows + 0.9)
+    grid = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+    for spare in grid.flat[len(variables):]:
+        spare.set_visible(False)
+    ypos = np.arange(len(models))[::-1]
+    for ax, var in zip(grid.flat, variables):
+        for y, model_id in zip(ypos, models, strict=True):
+            fit = fits[model_id]
+            if var not in fit.params.index:
+                ax.text(0.5, y, "absorbed", transform=ax.get_yaxis_transform(),
+                        ha="center", va="center", fontsize="small", color="0.4")
+                continue
+            lo, hi = fit.conf_int(0.95).loc[var]
+            est = fit.params[var]
+            ax.errorbar(est, y, xerr=[[est - lo], [hi - est]], fmt="o", ms=4, capsize=2,
+                        color="C1" if "iv" in model_id else "C0")
+        if var == variables[0] and true_value is not None:
+            ax.axvline(true_value, color="C3", linestyle="--")
+        ax.axvline(0, color="0.7", linewidth=0.8)
+        ax.set_title(var)
+        ax.set_yticks(ypos, [labels[m] for m in models])
+        ax.set_ylim(-0.6, len(models) - 0.4)
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+        ax.tick_params(axis="x", labelsize="small")
+    handles = [Line2D([], [], color="C0", marker="o", ls="none", label="exogenous risk events"),
+               Line2D([], [], color="C1", marker="o", ls="none", label="instrumented (IV)")]
+    if true_value is not None:
+        handles.append(Line2D([], [], color="C3", ls="--", label=f"simulation's true value ({true_value:g})"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize="small")
     return fig
 
 

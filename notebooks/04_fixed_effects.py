@@ -53,7 +53,6 @@ design = require_design(panel, source=panel_path)  # stops here, naming columns 
 seed = seed_or_default(seed)
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
@@ -61,7 +60,7 @@ from myst_nb import glue
 
 from esgrisk import estimate as est
 from esgrisk import published, recipe, report, weakiv
-from esgrisk.descriptive import variance_shares
+from esgrisk.descriptive import figure_image, variance_shares
 from esgrisk.evidence import WEAK_F
 from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
@@ -329,37 +328,7 @@ MODEL_LABELS = {
 VARIABLES = ["risk_events", *CONTROLS]
 
 
-def coefficient_plot(fits, true_value):
-    """One panel per variable: each model's estimate with its 95 % CI from t(df)."""
-    models = [m for m in MODEL_LABELS if m in fits]
-    # two rows, so that the text stays legible at the book's text width (13 inches in one row was ~6 px)
-    fig, grid = plt.subplots(2, 3, figsize=(9.5, 6.4), sharey=True)
-    axes = grid.ravel()[:len(VARIABLES)]
-    for spare in grid.ravel()[len(VARIABLES):]:
-        spare.set_visible(False)
-    ypos = np.arange(len(models))[::-1]
-    for ax, var in zip(axes, VARIABLES, strict=True):
-        for y, model_id in zip(ypos, models, strict=True):
-            fit = fits[model_id]
-            if var not in fit.params.index:
-                ax.text(0.5, y, "absorbed", transform=ax.get_yaxis_transform(),
-                        ha="center", va="center", fontsize=8, color="0.4")
-                continue
-            lo, hi = fit.conf_int(0.95).loc[var]
-            ax.errorbar(fit.params[var], y, xerr=[[fit.params[var] - lo], [hi - fit.params[var]]],
-                        fmt="o", color="C0" if "iv" not in model_id else "C1", capsize=3)
-        if var == "risk_events":
-            ax.axvline(true_value, color="C3", linestyle="--",
-                       label=f"simulation's true value ({true_value:g})")
-            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, frameon=False)
-        ax.axvline(0, color="0.7", linewidth=0.8)
-        ax.set_title(var, fontsize=10, pad=22 if var == "risk_events" else 6)
-        ax.set_yticks(ypos, [MODEL_LABELS[m] for m in models])
-    fig.tight_layout()
-    return fig
-
-
-fig = coefficient_plot(fits, true_beta)
+fig = report.plot_coefficients(fits, MODEL_LABELS, VARIABLES, true_beta)
 
 if se_ratio_iv > 1:
     iv_precision = tr("With {n_firms} firms it is also less precise: on this panel its standard error is "
@@ -380,8 +349,7 @@ glue_i18n("size_note",
           tr("On this panel {within:.1f} % of the variance of size lies within firms, which the fixed-effects "
              "models can use (its standard error in the firm fixed-effects model is {ratio:.1f} times that of "
              "pooled OLS).", within=100 * size_within, ratio=size_se_ratio))
-glue_figure("fig_fe_coefficients", fig, out_dir, "fig-fe-coefficients")
-plt.close(fig)
+glue_figure("fig_fe_coefficients", fig, out_dir, "fig-fe-coefficients", image=figure_image)
 
 # %% [markdown]
 # ```{glue:figure} fig_fe_coefficients

@@ -15,7 +15,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _figure() -> Figure:
-    fig = Figure(figsize=(3, 2))
+    fig = Figure(figsize=(3, 2), layout="constrained")  # legible, nothing clipped: save_figure checks
     ax = fig.subplots()
     ax.plot([0, 1, 2], [1, 0, 2], label="line")
     ax.set_title("a title")
@@ -49,7 +49,7 @@ def test_the_book_figure_kinds_save_deterministically(tmp_path, make):
         build = lambda: ds.plot_correlation_heatmap(corr, title="t")  # noqa: E731
     else:
         def build():
-            fig, ax = plt.subplots(figsize=(3, 2))
+            fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
             ax.scatter([1, 2, 3], [3, 1, 2])
             plt.close(fig)  # the chapters close pyplot figures; saving must still work
             return fig
