@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,11 +36,14 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from esgrisk import i18n
+from esgrisk.localize import localized_figure
 from esgrisk.paths import ROOT, resolve
 
 __all__ = ["BOOK_COLUMN_PX", "BOOK_CJK_FONT", "BOOK_FIGURE_WIDTH", "BOOK_IMAGE_DPI", "BOOK_STYLE", "FIGURE_DPI",
            "MIN_TEXT_PX", "DrawnText", "FigureTextError", "book_figure", "can_draw", "check_figure_text",
-           "drawn_texts", "label_firms", "overlapping_texts", "rendered_text_px", "save_figure", "use_book_fonts"]
+           "drawn_texts", "edition_figure_path", "glue_figure", "label_firms", "overlapping_texts",
+           "rendered_text_px", "save_figure", "use_book_fonts"]
 
 #: The CJK font shipped with the book (TrueType subset of Noto Sans CJK SC, SIL OFL).
 BOOK_CJK_FONT = ROOT / "book" / "_static" / "fonts" / "NotoSansCJKsc-book.ttf"
@@ -91,6 +94,59 @@ def save_figure(fig: Figure, save_dir: str | Path, name: str, dpi: int = FIGURE_
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+def edition_figure_path(save_dir: str | Path, name: str, language: str) -> Path:
+    """Where the ``language`` edition's copy of figure ``name`` is saved: ``figures/<language>/<name>.png``.
+
+    A folder per language keeps ``results/figures/`` itself the English figures the
+    README lists (one file per figure name).
+    """
+    return resolve(save_dir) / "figures" / language / f"{name}.png"
+
+
+def glue_figure(key: str, fig: Figure, save_dir: str | Path | None = None, name: str | None = None,
+                image: Callable[[Figure], object] | None = None, save_first: bool = False) -> None:
+    """Glue ``fig`` under ``key`` for every edition and save it: the one call a chapter makes per figure.
+
+    The English figure is glued exactly as ``glue(key, image(fig), display=False)``
+    (``image`` is ``esgrisk.diagram.to_image`` or ``esgrisk.descriptive.figure_image``;
+    without it the figure itself is glued) and, with ``save_dir`` and ``name``
+    (``fig-...``), written by :func:`save_figure`. Returns nothing, so a call that ends a
+    cell displays nothing.
+    Then, for every other language, a translated copy (:func:`esgrisk.localize.localized_figure`:
+    same data, text through the code catalogue) is glued under
+    ``esgrisk.i18n.edition_key(key, language)``, its output metadata
+    ``{"esgrisk": {"language": ..., "untranslated": [...]}}`` naming the msgids the catalogue
+    lacked, and saved to :func:`edition_figure_path`.
+
+    ``save_first`` saves the English file before gluing: a chapter keeps the order it drew
+    its figure in, because a figure with constrained layout drawn a second time can differ
+    in the last pixel from the first drawing, and the English files must not change.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+    from myst_nb import glue
+    from myst_nb.ext.glue import GLUE_PREFIX
+
+    render = image or (lambda figure: figure)
+    saving = save_dir is not None and name is not None
+    if saving and save_first:
+        save_figure(fig, save_dir, name)
+    glue(key, render(fig), display=False)
+    if saving and not save_first:
+        save_figure(fig, save_dir, name)
+    for language in i18n.LANGUAGES:
+        copy, localizer = localized_figure(fig, language)
+        bundle, metadata = format_display_data(render(copy))
+        metadata["scrapbook"] = dict(name=i18n.edition_key(key, language), mime_prefix=GLUE_PREFIX)
+        metadata.update(localizer.metadata())
+        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+        if saving:
+            check_figure_text(copy, f"{name} [{language}]")  # translated labels are wider: legible and whole too
+            target = edition_figure_path(save_dir, name, language)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copy.savefig(target, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
 
 
 @lru_cache(maxsize=1024)

@@ -96,8 +96,9 @@ KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 # Chapters that report on the others (run times, versions, panel) run after all the rest.
 RUN_LAST = ("11_reproducibility",)
-# Inputs of every chapter besides its own source, parameters and imported modules.
-SHARED_INPUT_GLOBS = ("data/**/*", "requirements.txt", "constraints.txt")
+# Inputs of every chapter besides its own source, parameters and imported modules (the code
+# catalogues translate the tables, figures and sentences a chapter writes for the other editions).
+SHARED_INPUT_GLOBS = ("data/**/*", "requirements.txt", "constraints.txt", "esgrisk/locale/**/*.po")
 # What Jupyter Book reads besides the generation's executed/ and results/ folders.
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks")
 # Parameters whose value the pipeline decides (a chapter's own results folder in the staged generation).

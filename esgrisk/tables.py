@@ -18,21 +18,41 @@ package. The CSV is deterministic: floats with :data:`CSV_FLOAT_FORMAT`, UTF-8,
 
 All functions except :func:`save_table` and :func:`show_table` are pure
 (frame in, text out).
+
+**Editions** (issue 16, BOARD decision 2). :func:`show_table` and
+:func:`show_plain_table` display one output per edition of the book, from the
+same frame: the English table (exactly as before), tagged with output metadata
+``{"esgrisk": {"language": "en"}}``, and for every other language
+(:data:`esgrisk.i18n.LANGUAGES`) the same table with its caption, column
+headers, index labels, ``na_rep`` and string cells translated through the code
+catalogue (:func:`localized_frame`, :class:`esgrisk.localize.Localizer`: exact
+msgids; numbers and identifiers such as ``fe_entity`` stay as they are), tagged
+``{"esgrisk": {"language": "zh_CN", "untranslated": [...]}}`` with the msgids the
+catalogue lacked. Both carry the same ``tbl-...`` name, so ``{numref}`` works in
+both editions; the edition build keeps each edition's own output. A caption or a
+cell may be a :class:`~esgrisk.i18n.Message` (``tr(template, **values)``): it is
+rendered with the same values in every language, and as English (``str``) in the
+CSV file, which is the same in every edition.
 """
 
 from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from esgrisk import i18n
+from esgrisk.i18n import Message
+from esgrisk.localize import Localizer
+
 __all__ = ["DEFAULT_DIGITS", "CSV_FLOAT_FORMAT", "format_value", "format_frame", "escape_cell", "markdown_table",
            "myst_table", "table_markdown", "table_csv", "save_table", "show_table",
-           "show_plain_table"]
+           "show_plain_table", "show_markdown_table", "localized_frame", "localized_pipe_table",
+           "edition_tables"]
 
 #: Decimals of floats when nothing else is asked for.
 DEFAULT_DIGITS = 3
@@ -225,32 +245,153 @@ def save_table(frame: pd.DataFrame, save_dir: str | Path, name: str, index: bool
     return path
 
 
-def show_table(frame: pd.DataFrame, caption: str, name: str, digits: Digits = DEFAULT_DIGITS,
+def _translate_header(column, localizer: Localizer) -> str:
+    """A column label in the localizer's language; the levels of a MultiIndex label one by one."""
+    if isinstance(column, tuple):
+        return " ".join(localizer.any(str(part)) for part in column if str(part) != "")
+    return localizer.any("" if column is None else str(column))
+
+
+def _translate_cell(value, localizer: Localizer):
+    if isinstance(value, (bool, np.bool_)):
+        return localizer.text(str(bool(value)))
+    return localizer.any(value)
+
+
+def localized_frame(frame: pd.DataFrame, localizer: Localizer, index: bool = False,
+                    keep: Sequence = ()) -> pd.DataFrame:
+    """``frame`` with its Message and string cells (and, with ``index``, index values) in the language.
+
+    Numbers are left as they are (they are formatted afterwards, the same in every
+    language); booleans become the translation of ``True`` / ``False``; the columns named in
+    ``keep`` hold names (package names, chapter ids) and are left as they are. Column labels
+    are not changed (:func:`table_markdown` translates the displayed headers, after the
+    ``digits`` mapping, which names the English labels, has been applied).
+    """
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if out.columns[position] in keep:
+            continue
+        if column.map(lambda v: isinstance(v, (str, Message, bool, np.bool_))).any():
+            out.isetitem(position, column.map(lambda v: _translate_cell(v, localizer)).astype(object))
+    if index:
+        if isinstance(out.index, pd.MultiIndex):
+            out.index = pd.MultiIndex.from_tuples([tuple(_translate_cell(v, localizer) for v in key)
+                                                   for key in out.index], names=out.index.names)
+        else:
+            out.index = pd.Index([_translate_cell(v, localizer) for v in out.index], name=out.index.name)
+    return out
+
+
+def _edition_markdown(frame: pd.DataFrame, caption, name: str | None, language: str,
+                      digits: Digits, na_rep: str, index: bool, keep: Sequence = ()) -> tuple[str, Localizer]:
+    """The MyST table (``name`` given) or plain pipe table of ``frame`` in ``language``."""
+    localizer = Localizer(language)
+    if language == i18n.SOURCE_LANGUAGE:
+        shown = format_frame(frame, digits=digits, na_rep=na_rep, index=index)
+    else:
+        shown = format_frame(localized_frame(frame, localizer, index=index, keep=keep), digits=digits,
+                             na_rep=localizer.text(na_rep) if frame.isna().any().any() else na_rep,
+                             index=index)
+        labels = [*(frame.index.names if index else []), *frame.columns]
+        shown.columns = [_translate_header(label, localizer) for label in labels]
+    table = markdown_table(shown)
+    if name is None:
+        return table, localizer
+    return myst_table(table, _caption(caption, localizer), name), localizer
+
+
+def _caption(caption, localizer: Localizer) -> str:
+    """The caption in the localizer's language: a Message rendered, text looked up (spaces normalised)."""
+    if isinstance(caption, Message) or isinstance(getattr(caption, "message", None), Message):
+        return localizer.any(caption)
+    return localizer.text(" ".join(str(caption).split()))
+
+
+def edition_tables(frame: pd.DataFrame, caption: str | Message | None, name: str | None,
+                   digits: Digits = DEFAULT_DIGITS, na_rep: str = "",
+                   index: bool = False, keep: Sequence = ()) -> list[tuple[str, dict]]:
+    """(markdown, output metadata) of the table in every edition, English first.
+
+    With ``name=None`` the tables are plain pipe tables (:func:`show_plain_table`). The
+    English markdown is :func:`table_markdown`'s (or the plain table) byte for byte.
+    ``keep``: columns whose cells are names, never translated.
+    """
+    out = []
+    for language in (i18n.SOURCE_LANGUAGE, *i18n.LANGUAGES):
+        markdown, localizer = _edition_markdown(frame, caption, name, language, digits, na_rep, index, keep)
+        out.append((markdown, localizer.metadata()))
+    return out
+
+
+def show_table(frame: pd.DataFrame, caption: str | Message, name: str, digits: Digits = DEFAULT_DIGITS,
                na_rep: str = "", index: bool = False, save_dir: str | Path | None = None) -> None:
-    """Display ``frame`` as a numbered MyST table (a ``text/markdown`` output).
+    """Display ``frame`` as a numbered MyST table (a ``text/markdown`` output per edition).
 
     ``name`` (``tbl-...``) is the label to cite with ``{numref}`name```;
-    ``digits``, ``na_rep`` and ``index`` are those of :func:`format_frame`.
-    With ``save_dir`` (a chapter's results folder) the unformatted frame is
-    also written to ``save_dir/tables/<name>.csv`` (:func:`save_table`).
+    ``digits``, ``na_rep`` and ``index`` are those of :func:`format_frame`;
+    ``caption`` is text or a :class:`~esgrisk.i18n.Message` (a caption with computed
+    values). With ``save_dir`` (a chapter's results folder) the unformatted frame is
+    also written to ``save_dir/tables/<name>.csv`` (:func:`save_table`, English).
+    One output per edition, tagged with its language (see the module docstring).
     Returns nothing, so a call that ends a cell does not display it twice.
     """
     from IPython.display import Markdown, display
 
-    markdown = table_markdown(frame, caption, name, digits=digits, na_rep=na_rep, index=index)
+    tables = edition_tables(frame, caption, name, digits=digits, na_rep=na_rep, index=index)
     if save_dir is not None:
         save_table(frame, save_dir, name, index=index)
-    display(Markdown(markdown))
+    for markdown, metadata in tables:
+        display(Markdown(markdown), metadata=metadata)
 
 
 def show_plain_table(frame: pd.DataFrame, digits: Digits = DEFAULT_DIGITS, na_rep: str = "",
-                     index: bool = False) -> None:
+                     index: bool = False, keep: Sequence = ()) -> None:
     """Display ``frame`` as a plain pipe table: styled like every table, but without number or file.
 
     For tables that describe the build rather than the analysis (the status
     page's run times and package versions), which change with every build and
-    so are neither numbered nor part of the replication package.
+    so are neither numbered nor part of the replication package. One output per
+    edition, as :func:`show_table` (``keep``: columns of names, never translated).
     """
     from IPython.display import Markdown, display
 
-    display(Markdown(markdown_table(format_frame(frame, digits=digits, na_rep=na_rep, index=index))))
+    for markdown, metadata in edition_tables(frame, None, None, digits=digits, na_rep=na_rep, index=index,
+                                             keep=keep):
+        display(Markdown(markdown), metadata=metadata)
+
+
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def localized_pipe_table(table: str, localizer: Localizer) -> str:
+    """A pipe table written by other code, with its header and body cells translated one by one.
+
+    Cells are split on unescaped ``|``; the rule line is kept; each cell's text (as written,
+    escapes included) is the msgid (:class:`~esgrisk.localize.Localizer`).
+    """
+    lines = []
+    for number, line in enumerate(table.split("\n")):
+        if number == 1 or not line.strip().startswith("|"):
+            lines.append(line)
+            continue
+        cells = _PIPE.split(line.strip())[1:-1]
+        lines.append("| " + " | ".join(localizer.text(cell.strip()) for cell in cells) + " |")
+    return "\n".join(lines)
+
+
+def show_markdown_table(table: str, caption: str | Message, name: str) -> None:
+    """Display a pipe table made elsewhere (e.g. with citation roles) as a numbered table, per edition.
+
+    The English output is ``myst_table(table, caption, name)``; the other editions'
+    translate the caption and every cell (:func:`localized_pipe_table`). Tags as
+    :func:`show_table`; no CSV is written (save the frame with :func:`save_table`).
+    """
+    from IPython.display import Markdown, display
+
+    for language in (i18n.SOURCE_LANGUAGE, *i18n.LANGUAGES):
+        localizer = Localizer(language)
+        text = _caption(caption, localizer)
+        shown = table if language == i18n.SOURCE_LANGUAGE else localized_pipe_table(table, localizer)
+        display(Markdown(myst_table(shown, text, name)), metadata=localizer.metadata())

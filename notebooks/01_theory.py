@@ -27,10 +27,9 @@ results_dir = "results"
 
 # %% tags=["hide-input"]
 import pandas as pd
-from myst_nb import glue
 
 from esgrisk.diagram import causal_diagram, to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.panel import CODEBOOK
 from esgrisk.paths import output_dir
 from esgrisk.tables import show_table
@@ -38,8 +37,7 @@ from esgrisk.tables import show_table
 out_dir = output_dir(results_dir)
 
 fig_causal = causal_diagram(diagram_labels)
-glue("fig_causal", to_image(fig_causal), display=False)
-causal_png = save_figure(fig_causal, out_dir, "fig-causal-diagram")
+glue_figure("fig_causal", fig_causal, out_dir, "fig-causal-diagram", image=to_image)
 
 # %% [markdown]
 # ## The question and why it matters

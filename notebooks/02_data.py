@@ -56,7 +56,7 @@ import pandas as pd
 from myst_nb import glue
 
 from esgrisk import descriptive, published, report, simulate
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.panel import codebook
 from esgrisk.paths import SIMULATED_PANEL, display_path, output_dir
@@ -367,8 +367,7 @@ glue_i18n("bw_reading", tr("On this panel a regression that ignores firm effects
 
 fig = descriptive.plot_between_within(panel)
 glue_i18n("bw_colour_note", descriptive.colour_note(panel))
-glue("fig_between_within", descriptive.figure_image(fig), display=False)
-saved = save_figure(fig, out_dir, "fig-between-within")  # (not the last value: it would print a path)
+glue_figure("fig_between_within", fig, out_dir, "fig-between-within", image=descriptive.figure_image)
 
 # %% [markdown]
 # ```{glue:figure} fig_between_within

@@ -57,7 +57,7 @@ from myst_nb import glue
 from esgrisk import descriptive as ds
 from esgrisk import published
 from esgrisk.descriptive import figure_image as to_image
-from esgrisk.figures import label_firms, save_figure
+from esgrisk.figures import glue_figure, label_firms
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.tables import show_table
@@ -175,10 +175,8 @@ corr_pooled = ds.correlation_matrix(panel)
 corr_within = ds.correlation_matrix(panel, within=True)
 fig_corr = ds.plot_correlation_heatmap(corr_pooled, title="Pooled (all firm-years)")
 fig_corr_w = ds.plot_correlation_heatmap(corr_within, title="Within firms (firm means removed)")
-glue("fig_desc_corr", to_image(fig_corr), display=False)
-glue("fig_desc_corr_within", to_image(fig_corr_w), display=False)
-save_figure(fig_corr, out_dir, "fig-desc-corr")
-save_figure(fig_corr_w, out_dir, "fig-desc-corr-within")
+glue_figure("fig_desc_corr", fig_corr, out_dir, "fig-desc-corr", image=to_image)
+glue_figure("fig_desc_corr_within", fig_corr_w, out_dir, "fig-desc-corr-within", image=to_image)
 glue("corr_pooled", float(corr_pooled.loc["esg", "risk_events"]), display=False)
 glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 
@@ -212,8 +210,7 @@ glue("corr_within", float(corr_within.loc["esg", "risk_events"]), display=False)
 max_firms = 12  # per-firm figures show at most this many firms: all of them, or a random sample (seed)
 shown_firms = ds.firm_order(panel, max_firms, seed=seed)
 fig_traj = ds.plot_small_multiples(panel, max_firms=max_firms, seed=seed)
-glue("fig_desc_trajectories", to_image(fig_traj), display=False)
-save_figure(fig_traj, out_dir, "fig-desc-trajectories")
+glue_figure("fig_desc_trajectories", fig_traj, out_dir, "fig-desc-trajectories", image=to_image)
 glue_i18n("firms_shown_note", ds.firms_shown_note(panel, shown_firms, seed=seed))
 glue("traj_names_note", label_firms(shown_firms)[1], display=False)
 
@@ -233,8 +230,7 @@ glue("traj_names_note", label_firms(shown_firms)[1], display=False)
 
 # %% tags=["hide-input"]
 fig_scatter = ds.plot_scatter_within(panel, max_firms=max_firms, seed=seed)
-glue("fig_desc_scatter", to_image(fig_scatter), display=False)
-save_figure(fig_scatter, out_dir, "fig-desc-scatter")
+glue_figure("fig_desc_scatter", fig_scatter, out_dir, "fig-desc-scatter", image=to_image)
 glue("within_slope", ds.within_slope(panel), display=False)
 pooled_slope = float(np.polyfit(panel["esg"].astype(float),
                                 panel["risk_events"].astype(float), 1)[0])

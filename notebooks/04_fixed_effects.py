@@ -62,7 +62,7 @@ from esgrisk import estimate as est
 from esgrisk import published, recipe, report, weakiv
 from esgrisk.descriptive import figure_image, variance_shares
 from esgrisk.evidence import WEAK_F
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import output_dir
 from esgrisk.prose import comma_list
@@ -209,7 +209,8 @@ def side_by_side(model_id):
 for model_id, name in (("fe_entity", "tbl-fe-table2-fe-entity"),
                        ("fe_iv_risk", "tbl-fe-table2-fe-iv-risk")):
     show_table(side_by_side(model_id),
-               f"Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
+               tr("Table 2 of the paper and the book's {model_id} estimates (p-values from t({df_p}))",
+                  model_id=model_id, df_p=df_p),
                name, digits=3, na_rep="absorbed", index=True, save_dir=out_dir)
 
 # %% [markdown]
@@ -348,8 +349,7 @@ glue_i18n("size_note",
           tr("On this panel {within:.1f} % of the variance of size lies within firms, which the fixed-effects "
              "models can use (its standard error in the firm fixed-effects model is {ratio:.1f} times that of "
              "pooled OLS).", within=100 * size_within, ratio=size_se_ratio))
-glue("fig_fe_coefficients", figure_image(fig), display=False)
-save_figure(fig, out_dir, "fig-fe-coefficients")
+glue_figure("fig_fe_coefficients", fig, out_dir, "fig-fe-coefficients", image=figure_image)
 
 # %% [markdown]
 # ```{glue:figure} fig_fe_coefficients

@@ -69,7 +69,7 @@ from esgrisk import published, report, weakiv
 from esgrisk import system as sy
 from esgrisk.descriptive import figure_image as to_image
 from esgrisk.evidence import WEAK_F, ar_sentence, first_stage_sentence
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.prose import comma_list
@@ -384,8 +384,7 @@ fig_ar = report.plot_ar_curves(
             "risk -> ESG": true_beta},
     estimates={"ESG -> risk, leave-one-out": fit_loo.coef, "ESG -> risk, inclusive": fit_inc.coef,
                "risk -> ESG": fit_r2e.coef})
-glue("fig_ar_sets", to_image(fig_ar), display=False)
-save_figure(fig_ar, out_dir, "fig-ar-sets")
+glue_figure("fig_ar_sets", fig_ar, out_dir, "fig-ar-sets", image=to_image)
 glue_i18n("ar_loo", ar_loo.describe(2))
 glue_i18n("ar_inc", ar_inc.describe(2))
 glue_i18n("ar_r2e", ar_r2e.describe(2))

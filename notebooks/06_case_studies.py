@@ -27,17 +27,16 @@ incidents_path = "data/events/incidents.csv"
 results_dir = "results"
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
 from myst_nb import glue
 
 from esgrisk import published
 from esgrisk.diagram import to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.incidents import format_amount, incidents_markdown, load_incidents
 from esgrisk.paths import display_path, output_dir
 from esgrisk.prose import comma_list
-from esgrisk.tables import myst_table, save_table, show_table
+from esgrisk.tables import save_table, show_markdown_table, show_table
 from esgrisk.timeline import incident_timeline
 
 incidents = load_incidents(incidents_path)
@@ -45,8 +44,7 @@ out_dir = output_dir(results_dir)
 
 # %% tags=["hide-input"]
 fig_timeline = incident_timeline(incidents)
-glue("fig_timeline", to_image(fig_timeline), display=False)
-save_figure(fig_timeline, out_dir, "fig-incident-timeline")
+glue_figure("fig_timeline", fig_timeline, out_dir, "fig-incident-timeline", image=to_image)
 glue("incidents_file", display_path(incidents_path), display=False)
 glue("n_events", len(incidents), display=False)
 glue("n_firms", incidents["firm"].nunique(), display=False)
@@ -104,11 +102,11 @@ for row in incidents.itertuples(index=False):
 
 # %% tags=["hide-input"]
 save_table(incidents, out_dir, "tbl-incidents")
-Markdown(myst_table(
+show_markdown_table(
     incidents_markdown(incidents),
     "Documented events of the case firms, with sources (generated from `data/events/incidents.csv`).",
     "tbl-incidents",
-))
+)
 
 # %% [markdown]
 # How the events spread over firms and types (counts from the file,

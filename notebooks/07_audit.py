@@ -76,7 +76,7 @@ from myst_nb import glue
 from esgrisk import audit, i18n, published
 from esgrisk.audit_figures import plot_public_data
 from esgrisk.descriptive import figure_image as to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n
 from esgrisk.paths import display_path, output_dir
 from esgrisk.prose import comma_list, semicolon_list, space_list
@@ -571,8 +571,7 @@ show_table(assets_shown, "Total assets (and, for Alibaba, book value: a lower bo
 fig_pub = plot_public_data(panel_g[panel_g["comparable"]], logs,
                            (float(gr["min"]), float(gr["mean"]), float(gr["max"])),
                            (float(ar_["min"]), float(ar_["mean"]), float(ar_["max"])))
-save_figure(fig_pub, out_dir, "fig-audit-public")
-glue("fig_audit_public", to_image(fig_pub), display=False)
+glue_figure("fig_audit_public", fig_pub, out_dir, "fig-audit-public", image=to_image, save_first=True)
 
 # %% [markdown]
 # ```{glue:figure} fig_audit_public

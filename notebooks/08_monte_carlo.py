@@ -80,7 +80,7 @@ from esgrisk import montecarlo as mc
 from esgrisk import published
 from esgrisk.audit import PAPER_SAMPLE
 from esgrisk.diagram import to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.report import paper_first_stage_f
@@ -191,8 +191,7 @@ glue_i18n("mc_fe_iv_strength", tr("strong") if s.loc["fe_iv", "f_cluster_median"
 fits_h1 = {name: mc.BatchFit(draws[f"{name}:estimate"][:, None], np.ones((n_reps, 1)), np.ones((n_reps, 1, 1)),
                              G0, G0 * T0) for name in mc.ESTIMATORS}
 fig_estimates = mc.plot_estimates(fits_h1, true_beta)
-glue("fig_mc_estimates", to_image(fig_estimates), display=False)
-save_figure(fig_estimates, out_dir, "fig-mc-estimates")
+glue_figure("fig_mc_estimates", fig_estimates, out_dir, "fig-mc-estimates", image=to_image)
 
 
 def shown_rows(frame):
@@ -215,8 +214,9 @@ shown = shown_rows(esg_eq)
 # ## The ESG equation (H1) at the paper's size
 
 # %%
-show_table(shown, f"The risk coefficient of the ESG equation across simulated {G0} x {T0} panels "
-           f"(true value {true_beta:g}); rates in %, Monte Carlo standard errors in brackets.",
+show_table(shown, tr("The risk coefficient of the ESG equation across simulated {G0} x {T0} panels "
+                     "(true value {true_beta:g}); rates in %, Monte Carlo standard errors in brackets.",
+                     G0=G0, T0=T0, true_beta=true_beta),
            "tbl-mc-summary", save_dir=out_dir)
 
 # %% [markdown]
@@ -308,8 +308,7 @@ else:
                  "from this {G} x {T} design; its cluster-robust F is {f:.2f} (see the study at its own size "
                  "below, when requested).", n_firms=n_firms, n_years=n_years, G=G0, T=T0, f=panel_f))
 fig_f = mc.plot_first_stage_f(draws, weak_f=ev.WEAK_F, paper_f=paper_f, panel_f=panel_f if same_size else None)
-glue("fig_mc_first_stage", to_image(fig_f), display=False)
-save_figure(fig_f, out_dir, "fig-mc-first-stage")
+glue_figure("fig_mc_first_stage", fig_f, out_dir, "fig-mc-first-stage", image=to_image)
 shown_risk = shown_rows(risk_eq)
 iv_cols = risk_eq[risk_eq["estimator"].isin(list(mc.ESG_TO_RISK_VARIANTS))]
 shown_iv = pd.DataFrame({
@@ -339,16 +338,18 @@ shown_iv = pd.DataFrame({
 # Anderson-Rubin sets {cite:p}`anderson1949estimation`.
 
 # %%
-show_table(shown_risk, f"The ESG coefficient of the risk equation across simulated {G0} x {T0} panels "
-           f"(true value {true_gamma:g}; Poisson FE, the conditional maximum-likelihood count model of "
-           "the fixed-effects chapter computed for whole batches and checked against statsmodels, estimates a log-linear model "
-           "with no true value here, so only its rejection rate is shown); rates in %, Monte Carlo standard "
-           "errors in brackets.",
+show_table(shown_risk, tr("The ESG coefficient of the risk equation across simulated {G0} x {T0} panels "
+                          "(true value {true_gamma:g}; Poisson FE, the conditional maximum-likelihood count model of "
+                          "the fixed-effects chapter computed for whole batches and checked against statsmodels, "
+                          "estimates a log-linear model "
+                          "with no true value here, so only its rejection rate is shown); rates in %, Monte Carlo "
+                          "standard errors in brackets.", G0=G0, T0=T0, true_gamma=true_gamma),
            "tbl-mc-risk", save_dir=out_dir)
 
 # %%
-show_table(shown_iv, f"First-stage strength (both F flavours) and Anderson-Rubin 95 % sets of the ESG -> risk 2SLS "
-           f"({n_reps} replications; rates in %, Monte Carlo standard errors in brackets).",
+show_table(shown_iv, tr("First-stage strength (both F flavours) and Anderson-Rubin 95 % sets of the ESG -> risk "
+                        "2SLS ({n_reps} replications; rates in %, Monte Carlo standard errors in brackets).",
+                        n_reps=n_reps),
            "tbl-mc-risk-iv", save_dir=out_dir)
 
 # %% [markdown]
@@ -460,9 +461,9 @@ glue("mc_inf_se", pct(mc.mc_standard_error(0.05, n_reps)), display=False)
 # the tests).
 
 # %%
-show_table(inference_shown, "Rejection rates of 5 % tests on the fixed-effects risk coefficient "
-           f"({n_reps} replications, {G0} clusters; Monte Carlo standard error of a rate near 5 %: "
-           f"{pct(mc.mc_standard_error(0.05, n_reps))}).",
+show_table(inference_shown, tr("Rejection rates of 5 % tests on the fixed-effects risk coefficient "
+                               "({n_reps} replications, {G0} clusters; Monte Carlo standard error of a rate near "
+                               "5 %: {mcse}).", n_reps=n_reps, G0=G0, mcse=pct(mc.mc_standard_error(0.05, n_reps))),
            "tbl-mc-inference", save_dir=out_dir)
 
 # %% [markdown]
@@ -489,8 +490,7 @@ power = pd.concat([mc.power_curve(beta_grid, n_reps_power, "risk_to_esg", G0, T0
                   ignore_index=True)
 power.to_csv(out_dir / "montecarlo_power.csv", index=False)
 fig_power = mc.plot_power_curves(power, {"risk_to_esg": true_beta, "esg_to_risk": true_gamma})
-glue("fig_mc_power", to_image(fig_power), display=False)
-save_figure(fig_power, out_dir, "fig-mc-power")
+glue_figure("fig_mc_power", fig_power, out_dir, "fig-mc-power", image=to_image)
 pw = power.set_index(["estimator", "test", "effect"])["rejection_rate"]
 
 
@@ -553,8 +553,7 @@ grid_all = pd.concat([design, grid], ignore_index=True)
 fig_grid = mc.plot_design_grid(pd.concat([design[design["estimator"].isin(list(mc.ESTIMATORS)
                                                                          + list(mc.ESG_TO_RISK_VARIANTS))],
                                           grid], ignore_index=True))
-glue("fig_mc_grid", to_image(fig_grid), display=False)
-save_figure(fig_grid, out_dir, "fig-mc-grid")
+glue_figure("fig_mc_grid", fig_grid, out_dir, "fig-mc-grid", image=to_image)
 g = grid_all.set_index(["estimator", "n_firms", "n_years"])
 big, small, long_t, short_t = max(firms_grid), min(firms_grid), max(years_grid), min(years_grid)
 glue("mc_big_G", big, display=False)
@@ -711,8 +710,9 @@ dyn_shown["coverage"] = dyn_shown["coverage"].map(pct)
 # equation carries year effects (which include the constant).
 
 # %%
-show_table(dyn_shown, f"Dynamic panel: within and Anderson-Hsiao estimates ({n_reps_extensions} replications "
-           "per design).", "tbl-mc-dynamic", digits=None, save_dir=out_dir)
+show_table(dyn_shown, tr("Dynamic panel: within and Anderson-Hsiao estimates ({n_reps_extensions} replications "
+                         "per design).", n_reps_extensions=n_reps_extensions),
+           "tbl-mc-dynamic", digits=None, save_dir=out_dir)
 
 # %% [markdown]
 # With {glue:text}`mc_T` years the within estimate of rho has a median bias
@@ -763,8 +763,7 @@ glue_i18n("mc_thr_fixed_sentence",
           tr("At a fixed threshold the test is within Monte Carlo error of its nominal size, so the excess comes "
              "from the search."))
 fig_threshold = mc.plot_thresholds(thresholds, gamma_true, mc.THRESHOLD_CANDIDATES)
-glue("fig_mc_threshold", to_image(fig_threshold), display=False)
-save_figure(fig_threshold, out_dir, "fig-mc-threshold")
+glue_figure("fig_mc_threshold", fig_threshold, out_dir, "fig-mc-threshold", image=to_image)
 thr_shown = thr.drop(columns=["reps"]).rename(columns={"n_firms": "firms", "n_years": "years"})
 for c in thr_shown.columns[2:]:
     if "rejects" in c or "within" in c:
@@ -784,8 +783,9 @@ for c in thr_shown.columns[2:]:
 # Hansen's grid search with firm and year effects {cite:p}`hansen1999threshold`.
 
 # %%
-show_table(thr_shown, f"Threshold model: locating the threshold and testing equal slopes "
-           f"({n_reps_extensions} replications per design).", "tbl-mc-threshold", save_dir=out_dir)
+show_table(thr_shown, tr("Threshold model: locating the threshold and testing equal slopes "
+                         "({n_reps_extensions} replications per design).", n_reps_extensions=n_reps_extensions),
+           "tbl-mc-threshold", save_dir=out_dir)
 
 # %% [markdown]
 # ```{glue:figure} fig_mc_threshold

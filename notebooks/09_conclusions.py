@@ -244,9 +244,10 @@ glue_i18n("h3_text", h3_text)
 # identifying assumptions were true, not that they are.
 
 # %% tags=["hide-input"]
-show_table(graded, f"H1-H3 graded on the design ({design_label}; power: share of simulated panels rejecting "
-           "'no effect' at 5 %, for H3 the share detecting both arrows; coverage: share of 95 % intervals, "
-           "t(G-1), covering the truth) and the panel used for this page placed in it.",
+show_table(graded, tr("H1-H3 graded on the design ({design_label}; power: share of simulated panels rejecting "
+                      "'no effect' at 5 %, for H3 the share detecting both arrows; coverage: share of 95 % "
+                      "intervals, t(G-1), covering the truth) and the panel used for this page placed in it.",
+                      design_label=design_label),
            "tbl-evidence-design", save_dir=out_dir)
 
 # %% [markdown]

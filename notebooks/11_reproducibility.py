@@ -63,7 +63,7 @@ glue_i18n("all_pins_match", tr("yes") if versions["matches"].all() else tr("NO: 
 # %%
 from esgrisk.tables import show_plain_table
 
-show_plain_table(times, digits={"seconds": 2})
+show_plain_table(times, digits={"seconds": 2}, keep=["chapter", "parameters"])
 
 # %% [markdown]
 # ## Software
@@ -73,4 +73,5 @@ show_plain_table(times, digits={"seconds": 2})
 # `constraints.txt`.
 
 # %%
-show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})))
+show_plain_table(versions.assign(matches=versions["matches"].map({True: "yes", False: "NO"})),
+                 keep=["package", "pinned", "installed"])

@@ -75,7 +75,7 @@ from myst_nb import glue
 from esgrisk import robustness as rb
 from esgrisk.audit_figures import plot_leave_one_out, plot_specification_curve
 from esgrisk.descriptive import figure_image as to_image
-from esgrisk.figures import save_figure
+from esgrisk.figures import glue_figure
 from esgrisk.i18n import glue_i18n, tr
 from esgrisk.paths import display_path, output_dir
 from esgrisk.prose import semicolon_list
@@ -180,8 +180,7 @@ show_table(shown, "The effect of risk events on ESG: the conventional clustered 
 lofo = checks["lofo"]
 full = main[main["method"] == "cluster_t"][["model", "estimate", "ci_low", "ci_high"]]
 fig_lofo = plot_leave_one_out(lofo, full)
-glue("fig_rb_lofo", to_image(fig_lofo), display=False)
-save_figure(fig_lofo, out_dir, "fig-rb-lofo")
+glue_figure("fig_rb_lofo", fig_lofo, out_dir, "fig-rb-lofo", image=to_image)
 lf = pick("fe_entity", "leave_one_firm_out")
 glue("rb_lofo_lo", float(lf["ci_low"]), display=False)
 glue("rb_lofo_hi", float(lf["ci_high"]), display=False)
@@ -221,10 +220,8 @@ risk_curve = curve[curve["model"] == "risk_to_esg"]
 esg_curve = curve[curve["model"] == "esg_to_risk"]
 fig_c1 = plot_specification_curve(risk_curve, "risk -> ESG: coefficient of risk events")
 fig_c2 = plot_specification_curve(esg_curve, "ESG -> risk: coefficient of ESG")
-glue("fig_rb_curve_risk", to_image(fig_c1), display=False)
-glue("fig_rb_curve_esg", to_image(fig_c2), display=False)
-save_figure(fig_c1, out_dir, "fig-rb-curve-risk")
-save_figure(fig_c2, out_dir, "fig-rb-curve-esg")
+glue_figure("fig_rb_curve_risk", fig_c1, out_dir, "fig-rb-curve-risk", image=to_image)
+glue_figure("fig_rb_curve_esg", fig_c2, out_dir, "fig-rb-curve-esg", image=to_image)
 
 
 def curve_facts(c, prefix):

@@ -78,6 +78,7 @@ def test_shared_inputs_cover_data_and_pins():
     covered = {p.relative_to(paths.ROOT).as_posix() for p in pipeline._files(pipeline.SHARED_INPUT_GLOBS)}
     assert "requirements.txt" in covered and "constraints.txt" in covered
     assert any(p.startswith("data/") for p in covered)
+    assert "esgrisk/locale/zh_CN/tables.po" in covered  # a changed translation re-executes the chapters
 
 
 def test_problem_outputs_flags_errors_and_printed_warnings():

@@ -115,16 +115,18 @@ def test_table_markdown_end_to_end():
     assert _rows("\n".join(lines[3:-1])) == [["test", "stat"], ["F", "0.12"], ["p|q", "n/a"]]
 
 
-def test_show_table_displays_one_markdown_output(monkeypatch):
+def test_show_table_displays_one_markdown_output_per_edition(monkeypatch):
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw["metadata"])))
     result = tb.show_table(pd.DataFrame({"a": [1.5]}), "Cap", "tbl-one", digits=1)
     assert result is None
-    assert len(shown) == 1 and isinstance(shown[0], IPython.display.Markdown)
-    assert shown[0].data == ":::{table} Cap\n:name: tbl-one\n\n| a |\n| --- |\n| 1.5 |\n:::"
-    assert shown[0]._repr_markdown_() == shown[0].data
+    assert len(shown) == 2 and all(isinstance(obj, IPython.display.Markdown) for obj, _ in shown)
+    (english, tag), (_, zh_tag) = shown
+    assert english.data == ":::{table} Cap\n:name: tbl-one\n\n| a |\n| --- |\n| 1.5 |\n:::"
+    assert english._repr_markdown_() == english.data
+    assert tag == {"esgrisk": {"language": "en"}} and zh_tag["esgrisk"]["language"] == "zh_CN"
 
 
 def test_show_table_refuses_a_bad_name():
@@ -152,10 +154,10 @@ def test_show_table_with_save_dir_writes_the_csv_and_returns_nothing(monkeypatch
     import IPython.display
 
     shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
     frame = pd.DataFrame({"stat": [1 / 3, 2e-12]}, index=pd.Index(["F", "p"], name="test"))
     result = tb.show_table(frame, "Cap", "tbl-two", digits=2, index=True, save_dir=tmp_path)
-    assert result is None and len(shown) == 1
+    assert result is None and len(shown) == 2  # one per edition
     assert "| F | 0.33 |" in shown[0].data  # the display still rounds
     path = tmp_path / "tables" / "tbl-two.csv"
     first = path.read_bytes()
@@ -169,7 +171,7 @@ def test_show_table_with_save_dir_writes_the_csv_and_returns_nothing(monkeypatch
 def test_show_table_without_save_dir_writes_nothing(monkeypatch, tmp_path):
     import IPython.display
 
-    monkeypatch.setattr(IPython.display, "display", lambda obj: None)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: None)
     monkeypatch.chdir(tmp_path)
     tb.show_table(pd.DataFrame({"a": [1]}), "Cap", "tbl-none")
     assert list(tmp_path.iterdir()) == []
