@@ -452,3 +452,23 @@ def test_the_chinese_pdf_has_every_chapter_in_chinese_with_the_shipped_font(stri
     assert "NotoSansCJK" in fonts
     shipped = ZH / book_i18n.PDF_NAME
     assert shipped.is_file() and shipped.read_bytes() == PDF_ZH.read_bytes()
+
+
+def test_untranslated_code_text_fails_the_books_panel_but_not_a_readers(monkeypatch):
+    """On the book's own panel a missing code translation is a warning (an error under -W); on a
+    reader's panel the words are shown in English and reported, and the build goes on."""
+    said = collections.defaultdict(list)
+    monkeypatch.setattr(book_i18n, "logger", type("Log", (), {
+        "warning": lambda self, m: said["warning"].append(m), "info": lambda self, m: said["info"].append(m)})())
+    monkeypatch.delenv(book_i18n.FALLBACK_ENV, raising=False)
+    own = __import__("hashlib").sha256(paths.SIMULATED_PANEL.read_bytes()).hexdigest()
+
+    def notebook(digest):
+        output = {"output_type": "display_data", "data": {}, "metadata": {
+            i18n.EDITION_METADATA: {"language": "zh_CN", "untranslated": ["all firm-years"]}}}
+        return {"metadata": {"esgrisk": {"panel_sha256": digest}}, "cells": [{"outputs": [output]}]}
+
+    book_i18n._untranslated_outputs(notebook(own), "executed/03_descriptive", "zh_CN")
+    book_i18n._untranslated_outputs(notebook("0" * 64), "executed/03_descriptive", "zh_CN")
+    assert len(said["warning"]) == 1 and "all firm-years" in said["warning"][0]
+    assert len(said["info"]) == 1 and "reader's panel" in said["info"][0]

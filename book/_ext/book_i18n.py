@@ -26,6 +26,7 @@ configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,7 +38,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from esgrisk import i18n
+from esgrisk import i18n, paths
 
 logger = logging.getLogger(__name__)
 
@@ -179,14 +180,33 @@ def edition_text(app: Sphinx, text: str) -> str:
     return translated
 
 
+def _on_the_books_panel(notebook: dict) -> bool:
+    """Whether the chapter ran on the book's own panel (data/simulated/panel.csv, by content)."""
+    digest = notebook.get("metadata", {}).get("esgrisk", {}).get("panel_sha256")
+    own = paths.SIMULATED_PANEL
+    return digest is None or (own.is_file() and digest == hashlib.sha256(own.read_bytes()).hexdigest())
+
+
 def _untranslated_outputs(notebook: dict, docname: str, language: str) -> None:
-    """Warn (an error under -W) for code text the kernel could not translate (unless fallback)."""
+    """Report code text the kernel could not translate (it is shown in English).
+
+    On the book's own panel this is a defect of the catalogues: a warning, an error under -W
+    (and `make check-translations` lists it). On a reader's panel the code may write words the
+    catalogues never saw (a new firm name, a note on a property of that panel); the Chinese
+    edition then shows them in English and the build says so, but does not fail: the English
+    and Chinese books of a reader's panel are never held back by a missing translation.
+    """
     missing = sorted({m for c in notebook.get("cells", []) for o in c.get("outputs", [])
                       for m in o.get("metadata", {}).get(i18n.EDITION_METADATA, {}).get("untranslated", [])
                       if o["metadata"][i18n.EDITION_METADATA].get("language") == language})
-    if missing and not fallback():
-        logger.warning(f"book_i18n: {docname}: {len(missing)} code text(s) without translation, e.g. "
-                       f"{missing[0]!r} (`make check-translations` lists them)")
+    if not missing or fallback():
+        return
+    message = (f"book_i18n: {docname}: {len(missing)} code text(s) without translation, shown in English, "
+               f"e.g. {missing[0]!r} (`make check-translations` lists them)")
+    if _on_the_books_panel(notebook):
+        logger.warning(message)
+    else:
+        logger.info(message + "; not an error on a reader's panel")
 
 
 def _include_read(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
