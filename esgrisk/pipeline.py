@@ -105,6 +105,15 @@ BOOK_SOURCES = ("_config.yml", "_toc.yml", "book", "notebooks")
 PIPELINE_PARAMETERS = ("results_dir", "run_log_path")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# CPython 3.11 can raise "SystemError: AST constructor recursion depth mismatch" when two threads
+# build ASTs at once (seen once in a build); the chapter workers parse one at a time.
+_AST_LOCK = threading.Lock()
+
+
+def _parse(code: str) -> ast.Module:
+    """``ast.parse`` under :data:`_AST_LOCK` (see there)."""
+    with _AST_LOCK:
+        return ast.parse(code)
 _WARNING_LINE = re.compile(r"\b\w*Warning\b[:(]")
 
 
@@ -173,7 +182,7 @@ def parameter_defaults(source_text: str) -> dict[str, Any]:
     """
     body = _parameters_cell(source_text)
     defaults: dict[str, Any] = {}
-    for node in ast.parse(body or "").body:
+    for node in _parse(body or "").body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AnnAssign) else [])
         for target in targets:
@@ -226,7 +235,7 @@ def _module_file(dotted: str) -> Path | None:
 def _imports_of(code: str, package: str) -> set[str]:
     """Dotted ``esgrisk`` modules imported anywhere in ``code`` (``package``: where relative imports start)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(_parse(code)):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) in (
                 "import_module", "__import__"):
             raise SyntaxError("dynamic import: cannot be traced")
