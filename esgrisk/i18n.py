@@ -34,7 +34,8 @@ from esgrisk import paths
 
 __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
            "catalogue_translations", "check_catalogue", "edition_key", "glue_i18n", "is_translatable",
-           "markup_tokens", "page_units", "split_units", "tr", "translate", "translate_markdown",
+           "markup_tokens", "page_translations", "page_units", "select_outputs",
+           "split_units", "tr", "translate", "translate_markdown",
            "untranslated_outputs", "update_catalogue"]
 
 LANGUAGES = ("zh_CN",)
@@ -263,6 +264,54 @@ def catalogue_translations(source: Path, language: str = "zh_CN") -> dict[str, s
     """The usable translations of a page's catalogue: msgid -> msgstr (not empty, obsolete or fuzzy)."""
     return {e.msgid: e.msgstr for e in _read(catalogue_path(source, language))
             if e.msgstr.strip() and not e.obsolete and "fuzzy" not in e.flags}
+
+
+def page_translations(source: Path, language: str = "zh_CN") -> dict[str, str]:
+    """The translations an edition uses: :func:`catalogue_translations` that keep their unit's markup.
+
+    A translation whose roles, glue keys, code, math or labels differ from its unit's is no
+    translation (as ``make check-translations`` says); the book build and ``make student`` share this.
+    """
+    return {msgid: msgstr for msgid, msgstr in catalogue_translations(source, language).items()
+            if markup_tokens(msgstr) == markup_tokens(msgid)}
+
+
+def select_outputs(notebook: dict, language: str) -> bool:
+    """Keep ``language``'s outputs and the shared ones; rename its glue keys. True if anything changed.
+
+    An output tagged ``{"esgrisk": {"language": L}}`` is kept only in the edition ``L``. A glued
+    value ``<key>__<language>`` replaces the value glued as ``<key>`` in that edition (renamed to
+    ``<key>``); in every other edition it is dropped. Works in place on a notebook's JSON (a dict,
+    or an ``nbformat`` notebook); used by the edition build and by ``make student``.
+    """
+    def glue_name(output: dict) -> str | None:
+        return output.get("metadata", {}).get("scrapbook", {}).get("name")
+
+    cells = notebook.get("cells", [])
+    names = {glue_name(o) for c in cells for o in c.get("outputs", [])} - {None}
+    suffix = edition_key("", language) if language != SOURCE_LANGUAGE else None
+    others = [edition_key("", lang) for lang in LANGUAGES if lang != language]
+    twinned = {n[: -len(suffix)] for n in names if suffix and n.endswith(suffix)}
+    changed = False
+    for cell in cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            tag = output.get("metadata", {}).get(EDITION_METADATA, {}).get("language")
+            name = glue_name(output)
+            if tag is not None and tag != language:
+                changed = True
+                continue
+            if name is not None:
+                if any(name.endswith(other) for other in others) or name in twinned:
+                    changed = True
+                    continue
+                if suffix and name.endswith(suffix):
+                    output["metadata"]["scrapbook"]["name"] = name[: -len(suffix)]
+                    changed = True
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return changed
 
 
 def check_catalogue(source: Path, language: str = "zh_CN") -> list[Problem]:

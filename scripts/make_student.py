@@ -32,12 +32,21 @@ from any folder of the repository.
 
 The notebooks are copied into the HTML site (``student/``, ``student.zip``,
 ``standalone/``, ``standalone.zip``; see ``book/_ext/book_extras.py``).
+
+**Every edition.** The same executed notebooks and the page catalogues of the Chinese edition
+(``book/locale/zh_CN``) also give ``student/zh_CN/NN_topic.ipynb`` and
+``_build/standalone/zh_CN/NN_topic.ipynb``, published as ``_build/html/zh/student.zip`` etc.: every
+Markdown unit (and the included teaching files) translated as the Chinese book translates it
+(``esgrisk.i18n.translate_markdown``, strict unless ``ESGRISK_I18N_FALLBACK=1``), the Chinese
+edition's outputs and glued values (``esgrisk.i18n.select_outputs``), the Chinese book's numbers
+(``_build/html/zh/book-numbers.json``) and labels ("练习 4.1", "表 4.1"). Code cells are the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -48,13 +57,18 @@ import jupytext
 import nbformat
 import yaml
 
-from esgrisk import paths
+from esgrisk import i18n, paths
 from esgrisk.pipeline import KERNEL, chapters_from_toc
 
 #: Where a standalone notebook writes its results by default (never the book's results/).
 RESULTS_DIR = "my_results"
 NUMBERS = paths.BUILD_HTML / "book-numbers.json"  # written by book/_ext/book_extras.py
 EXECUTED_OUT = paths.ROOT / "_build" / "standalone"
+SOURCE = i18n.SOURCE_LANGUAGE
+#: The editions written (English first); another edition's notebooks go to a subfolder <language>/.
+EDITIONS = (SOURCE, *i18n.LANGUAGES)
+#: Where each edition's site lives inside _build/html (its book-numbers.json, its downloads).
+SITE_FOLDER = {SOURCE: "", "zh_CN": "zh"}
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 TARGET_LINE = re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.MULTILINE)
 
@@ -84,14 +98,39 @@ def remove_solutions(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(out))
 
 
-def expand_includes(text: str, base: Path) -> str:
-    """Replace each ``{include}`` directive by the text of the file it names (relative to ``base``)."""
+def expand_includes(text: str, base: Path, translate=None) -> str:
+    """Replace each ``{include}`` directive by the text of the file it names (relative to ``base``).
+
+    ``translate(text, path)``, if given, gives the included text in another edition.
+    """
     def replace(match: re.Match[str]) -> str:
         target = (base / match["path"]).resolve()
         if not target.is_file():
             raise FileNotFoundError(f"{match['path']} (included from {base}) does not exist")
-        return target.read_text(encoding="utf-8").strip("\n")
+        included = target.read_text(encoding="utf-8")
+        return (translate(included, target) if translate else included).strip("\n")
     return INCLUDE.sub(replace, text)
+
+
+class Translator:
+    """Markdown of a page in ``language``, from its catalogue as the edition build translates it."""
+
+    def __init__(self, language: str):
+        self.language, self._pages = language, {}
+
+    def __call__(self, text: str, page: Path) -> str:
+        if self.language == SOURCE:
+            return text
+        if page not in self._pages:
+            if not i18n.catalogue_path(page, self.language).exists():
+                raise FileNotFoundError(f"no catalogue for {page} (run `python -m esgrisk.i18n update`)")
+            self._pages[page] = i18n.page_translations(page, self.language)
+        try:
+            return i18n.translate_markdown(text, self._pages[page],
+                                           fallback=os.environ.get("ESGRISK_I18N_FALLBACK") == "1")
+        except KeyError as error:
+            raise KeyError(f"{page.relative_to(paths.ROOT) if page.is_relative_to(paths.ROOT) else page}: "
+                           f"{error.args[0]} (`make check-translations` lists every missing unit)") from None
 
 
 @dataclass
@@ -107,11 +146,20 @@ class Book:
     url: str = ""
 
     @classmethod
-    def load(cls, numbers: Path = NUMBERS) -> Book:
-        """Read what the last HTML build numbered (an empty :class:`Book` if there is no build)."""
+    def load(cls, numbers: Path = NUMBERS, language: str = SOURCE) -> Book:
+        """Read what the last HTML build numbered (an empty :class:`Book` if there is no build).
+
+        For another ``language`` the default is that edition's ``book-numbers.json`` (its titles
+        and captions are translated) and the site's URL is that of the edition's folder.
+        """
+        folder = SITE_FOLDER.get(language, language)
+        if numbers == NUMBERS and folder:
+            numbers = paths.BUILD_HTML / folder / NUMBERS.name
         book = cls(citations=_citations(paths.ROOT / "book" / "references.bib"))
         cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
         book.url = str(cff.get("url", "")).rstrip("/")
+        if book.url and folder:
+            book.url += f"/{folder}"
         if not numbers.is_file():
             return book
         data = json.loads(numbers.read_text(encoding="utf-8"))
@@ -163,14 +211,26 @@ def _citations(bib: Path) -> dict[str, tuple[str, str]]:
 
 KIND_WORD = {"table": "Table", "figure": "Figure", "exercise": "Exercise", "section": "Section",
              "code-block": "Listing"}
+#: The words each edition numbers with (the Chinese ones as the Chinese book's numfig_format).
+LABELS = {
+    SOURCE: {**{kind: f"{word} %s" for kind, word in KIND_WORD.items()}, "solution": "Solution to Exercise %s",
+             "solution-none": "Solution", "table-none": "Table", "colon": ": ", "number-end": "."},
+    "zh_CN": {"table": "表 %s", "figure": "图 %s", "exercise": "练习 %s", "section": "第 %s 节",
+              "code-block": "代码 %s", "solution": "练习 %s 的解答", "solution-none": "解答",
+              "table-none": "表", "colon": "：", "number-end": "",
+              "note": "注意", "tip": "提示", "hint": "提示", "warning": "警告", "important": "重要",
+              "seealso": "另见", "caution": "小心", "attention": "注意"},
+}
 
 
 class Renderer:
     """Turns the MyST of one chapter into Markdown that Jupyter renders."""
 
-    def __init__(self, book: Book, docname: str, glued: dict[str, dict] | None = None):
+    def __init__(self, book: Book, docname: str, glued: dict[str, dict] | None = None, language: str = SOURCE):
         self.book, self.docname, self.glued = book, docname, glued or {}
+        self.words = LABELS[language]
         self.exercise_count = 0
+        self.substituted: dict[str, str] = {}  # glue key -> the text written in its place
 
     # -- roles -----------------------------------------------------------------------------
     def _page_url(self, docname: str) -> str:
@@ -196,8 +256,11 @@ class Renderer:
         if data is None:
             return f"`{key}`"  # not executed: name the value rather than show a wrong one
         if "text/markdown" in data:
-            return str(data["text/markdown"]).strip()
-        return format_plain_text(str(data.get("text/plain", "")), spec or "s")
+            text = str(data["text/markdown"]).strip()
+        else:
+            text = format_plain_text(str(data.get("text/plain", "")), spec or "s")
+        self.substituted[key] = text
+        return text
 
     def role(self, match: re.Match[str]) -> str:
         role, body = match["role"], match["body"]
@@ -210,7 +273,7 @@ class Renderer:
             if found is None:
                 return text.replace("%s", "").strip() if text else target
             kind, number = found
-            template = text if text else f"{KIND_WORD.get(kind, kind.title())} %s"
+            template = text if text else self.words.get(kind, f"{kind.title()} %s")
             return (template.replace("%s", number).replace("{number}", number)
                     .replace("{name}", self.book.names.get(target, target)))
         if role == "ref":
@@ -274,17 +337,18 @@ class Renderer:
             self.exercise_count += 1
             found = self.book.number(options.get("label", "")) if options.get("label") else None
             number = found[1] if found else str(self.exercise_count)
-            return f"**Exercise {number}{': ' + arg if arg else ''}**\n\n{body}\n"
+            words = self.words
+            return f"**{words['exercise'] % number}{words['colon'] + arg if arg else ''}**\n\n{body}\n"
         if name == "solution":
             if not keep_solutions:
                 return ""
             found = self.book.number(arg) if arg else None
-            title = f"Solution to Exercise {found[1]}" if found else "Solution"
+            title = self.words["solution"] % found[1] if found else self.words["solution-none"]
             return f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>\n"
         if name in ("glue:figure", "figure"):
             label = options.get("name", "")
             found = self.book.number(label) if label else None
-            caption = f"**Figure {found[1]}.** {body}" if found else body
+            caption = f"**{self.words['figure'] % found[1]}{self.words['number-end']}** {body}" if found else body
             key = arg.split("::")[-1]
             data = self.glued.get(key, {}) if name == "glue:figure" else {}
             image = data.get("image/png")
@@ -298,12 +362,14 @@ class Renderer:
         if name == "table":
             label = options.get("name", "")
             found = self.book.number(label) if label else None
-            return f"**{'Table ' + found[1] + '.' if found else 'Table.'}** {arg}\n\n{body}\n"
+            words = self.words
+            number = words["table"] % found[1] if found else words["table-none"]
+            return f"**{number}{words['number-end']}** {arg}\n\n{body}\n"
         if name in ("code", "code-block", "code-cell"):
             return f"```{arg}\n{body}\n```"
         if name in ("include",):
             return body
-        title = arg or name.title()
+        title = arg or self.words.get(name, name.title())
         return f"**{title}**\n\n{body}\n"
 
     def markdown(self, text: str, keep_solutions: bool, attachments: dict) -> str:
@@ -346,17 +412,25 @@ def _markdown_output(renderer: Renderer, output) -> None:
 
 
 def student_notebook(source: Path, book: Book | None = None, executed: Path | None = None,
-                     *, with_outputs: bool = False) -> nbformat.NotebookNode:
-    """The standalone version of one chapter source.
+                     *, with_outputs: bool = False, language: str = SOURCE,
+                     renderer: Renderer | None = None) -> nbformat.NotebookNode:
+    """The standalone version of one chapter source, in the edition ``language``.
 
     Without ``with_outputs``: the student notebook (no outputs, no solutions). With it, the
     executed chapter ``executed`` (outputs kept, solutions collapsed, papermill traces removed).
-    Glued values come from ``executed`` (if it exists), numbers from ``book``.
+    Glued values come from ``executed`` (if it exists), numbers from ``book``. The outputs and
+    glued values are those of the edition (:func:`esgrisk.i18n.select_outputs`); in another
+    edition than English every Markdown unit is translated with the page catalogues.
+    ``renderer`` (optional, made here if not given) records the glued values written in.
     """
     book = book or Book()
     name = source.stem
     run = nbformat.read(executed, as_version=4) if executed and executed.is_file() else None
-    renderer = Renderer(book, f"executed/{name}", glued_values(run) if run else {})
+    if run is not None:
+        i18n.select_outputs(run, language)
+    translate = Translator(language)
+    renderer = renderer or Renderer(book, f"executed/{name}", language=language)
+    renderer.glued = glued_values(run) if run else {}
     nb = run if with_outputs and run is not None else jupytext.read(source)
     # Includes are written relative to executed/NN_topic.ipynb; notebooks/ is at the same depth.
     base = source.parent
@@ -367,7 +441,8 @@ def student_notebook(source: Path, book: Book | None = None, executed: Path | No
             continue  # papermill's copy of the command-line parameters (machine paths)
         if cell.cell_type == "markdown":
             attachments: dict = {}
-            text = expand_includes(cell.source, base)
+            text = expand_includes(translate(cell.source, source), base,
+                                   translate if language != SOURCE else None)
             if not with_outputs:
                 text = remove_solutions(text)
             cell.source = renderer.markdown(text, with_outputs, attachments)
@@ -380,6 +455,7 @@ def student_notebook(source: Path, book: Book | None = None, executed: Path | No
                 cell.outputs = [o for o in cell.get("outputs", []) if not _is_glue_output(o)]
                 for output in cell.outputs:
                     _markdown_output(renderer, output)
+                    output.get("metadata", {}).pop(i18n.EDITION_METADATA, None)  # edition tags: done with
             else:
                 cell.outputs = []
                 cell.execution_count = None
@@ -394,45 +470,69 @@ def student_notebook(source: Path, book: Book | None = None, executed: Path | No
     return nb
 
 
+def edition_folder(folder: Path, language: str) -> Path:
+    """Where the notebooks of ``language`` go: ``folder`` for English, ``folder/<language>`` else."""
+    return folder if language == SOURCE else folder / language
+
+
+def write_chapter(name: str, language: str, book: Book, out: Path, executed_out: Path) -> str:
+    """Write one chapter's student (and, if executed, clean executed) notebook; the line to print."""
+    source = paths.NOTEBOOKS / f"{name}.py"
+    executed = paths.EXECUTED / f"{name}.ipynb"
+    out, executed_out = edition_folder(out, language), edition_folder(executed_out, language)
+    out.mkdir(parents=True, exist_ok=True)
+    nb = student_notebook(source, book, executed, language=language)
+    nbformat.validate(nb)
+    target = out / f"{name}.ipynb"
+    nbformat.write(nb, target)
+    word = LABELS[language]["exercise"].replace("%s", "")
+    n_ex = sum(c.source.count(f"**{word}") for c in nb.cells if c.cell_type == "markdown")
+    line = (f"[student] {target.relative_to(paths.ROOT) if target.is_relative_to(paths.ROOT) else target}"
+            f"  ({len(nb.cells)} cells, {n_ex} exercises)")
+    if executed.is_file():
+        clean = student_notebook(source, book, executed, with_outputs=True, language=language)
+        nbformat.validate(clean)
+        executed_out.mkdir(parents=True, exist_ok=True)
+        nbformat.write(clean, executed_out / f"{name}.ipynb")
+        line += " + executed"
+    return line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter of _toc.yml)")
     parser.add_argument("--out", type=Path, default=paths.ROOT / "student", help="student notebooks")
     parser.add_argument("--executed-out", type=Path, default=EXECUTED_OUT,
                         help="clean executed notebooks (only for chapters that were executed)")
+    parser.add_argument("--language", action="append", choices=EDITIONS,
+                        help="the editions to write (repeatable; default: every edition)")
     args = parser.parse_args(argv)
     names = args.chapters or chapters_from_toc()
     out = args.out if args.out.is_absolute() else paths.ROOT / args.out
     executed_out = args.executed_out if args.executed_out.is_absolute() else paths.ROOT / args.executed_out
-    out.mkdir(parents=True, exist_ok=True)
-    book = Book.load()
+    languages = args.language or list(EDITIONS)
     for name in names:
-        source = paths.NOTEBOOKS / f"{name}.py"
-        if not source.exists():
-            print(f"make_student: no source {source}", file=sys.stderr)
+        if not (paths.NOTEBOOKS / f"{name}.py").exists():
+            print(f"make_student: no source {paths.NOTEBOOKS / f'{name}.py'}", file=sys.stderr)
             return 1
-        executed = paths.EXECUTED / f"{name}.ipynb"
-        nb = student_notebook(source, book, executed)
-        nbformat.validate(nb)
-        target = out / f"{name}.ipynb"
-        nbformat.write(nb, target)
-        n_ex = sum(c.source.count("**Exercise ") for c in nb.cells if c.cell_type == "markdown")
-        line = (f"[student] {target.relative_to(paths.ROOT) if target.is_relative_to(paths.ROOT) else target}"
-                f"  ({len(nb.cells)} cells, {n_ex} exercises)")
-        if executed.is_file():
-            clean = student_notebook(source, book, executed, with_outputs=True)
-            nbformat.validate(clean)
-            executed_out.mkdir(parents=True, exist_ok=True)
-            nbformat.write(clean, executed_out / f"{name}.ipynb")
-            line += " + executed"
-        print(line)
+    for language in languages:
+        book = Book.load(language=language)
+        for name in names:
+            try:
+                print(write_chapter(name, language, book, out, executed_out))
+            except KeyError as error:  # a unit without translation: no half-translated notebook
+                print(f"make_student: {name} ({language}): {error.args[0]}", file=sys.stderr)
+                return 1
     html = paths.ROOT / "_build" / "html"
     if html.is_dir() and not args.chapters:
         sys.path.insert(0, str(paths.ROOT / "book" / "_ext"))
         from book_extras import publish_downloads
 
-        publish_downloads(paths.ROOT, html)
-        print(f"[student] copied into {html.relative_to(paths.ROOT)} (student.zip, standalone.zip)")
+        for language in languages:
+            site = html / SITE_FOLDER.get(language, language)
+            if site.is_dir():
+                publish_downloads(paths.ROOT, site, language)
+                print(f"[student] copied into {site.relative_to(paths.ROOT)} (student.zip, standalone.zip)")
     return 0
 
 

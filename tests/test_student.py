@@ -202,3 +202,89 @@ def test_the_site_offers_the_standalone_notebooks():
     assert (html / "standalone.zip").is_file()
     teachers = (html / "book" / "teachers.html").read_text(encoding="utf-8")
     assert 'href="../student.zip"' in teachers and 'href="../student/04_fixed_effects.ipynb"' in teachers
+
+
+# ---------------------------------------------------------------------------------------------
+# The Chinese edition's standalone notebooks: same executed notebooks, same catalogues.
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+#: CJK characters / (CJK characters + Latin words) of a Chinese notebook's Markdown, code,
+#: math and URLs left out (as tests/test_i18n_edition.py measures the Chinese pages).
+CHINESE_SHARE = 0.6
+
+
+def _prose(text):
+    text = re.sub(r"```.*?```|\$\$.*?\$\$|\$[^$\n]*\$|`[^`\n]*`|\]\([^)]*\)|<[^>]+>", " ", text, flags=re.S)
+    return text
+
+
+def _chinese_share(text):
+    text = _prose(text)
+    cjk, latin = len(CJK.findall(text)), len(LATIN_WORD.findall(text))
+    return cjk / max(cjk + latin, 1)
+
+
+def _chapters():
+    return [n for n in pipeline.chapters_from_toc() if pipeline.source_of(n).exists()]
+
+
+def test_every_chinese_student_notebook_is_chinese_without_solutions_with_the_same_code(student_dir):
+    for name in _chapters():
+        english = nbformat.read(student_dir / f"{name}.ipynb", as_version=4)
+        path = student_dir / "zh_CN" / f"{name}.ipynb"
+        assert path.is_file(), f"{name}: no Chinese student notebook"
+        chinese = nbformat.read(path, as_version=4)
+        nbformat.validate(chinese)
+        code = [(c.source, c.metadata.get("tags", [])) for c in chinese.cells if c.cell_type == "code"]
+        assert code == [(c.source, c.metadata.get("tags", [])) for c in english.cells if c.cell_type == "code"]
+        markdown = "\n".join(c.source for c in chinese.cells if c.cell_type == "markdown")
+        assert "{solution}" not in markdown and ":class: dropdown" not in markdown
+        assert not MYST_LEFT.findall(markdown), f"{name}: raw MyST {MYST_LEFT.findall(markdown)[:5]}"
+        assert _chinese_share(markdown) >= CHINESE_SHARE, f"{name}: {_chinese_share(markdown):.2f} Chinese"
+        assert all(c.outputs == [] for c in chinese.cells if c.cell_type == "code")
+
+
+def test_the_chinese_notebooks_of_the_built_book_number_in_chinese_and_carry_the_same_glued_numbers():
+    ms = _module()
+    folder = paths.ROOT / "_build" / "standalone" / "zh_CN"
+    _built(folder)
+    assert sorted(p.stem for p in folder.glob("*.ipynb")) == sorted(
+        n for n in _chapters() if (paths.EXECUTED / f"{n}.ipynb").is_file())
+    for path in _built(folder):
+        chinese = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in chinese.cells if c.cell_type == "markdown")
+        assert not MYST_LEFT.findall(markdown), f"{path.name}: raw MyST {MYST_LEFT.findall(markdown)[:5]}"
+        assert "**Exercise " not in markdown and "Solution to Exercise" not in markdown
+        # the glued values written in: every number shared by both editions is the English one
+        name, values = path.stem, {}
+        for language in ("en", "zh_CN"):
+            renderer = ms.Renderer(ms.Book.load(language=language), f"executed/{name}", language=language)
+            ms.student_notebook(pipeline.source_of(name), renderer.book, paths.EXECUTED / f"{name}.ipynb",
+                                with_outputs=True, language=language, renderer=renderer)
+            values[language] = renderer.substituted
+        english_md = "\n".join(c.source for c in nbformat.read(
+            paths.ROOT / "_build" / "standalone" / path.name, as_version=4).cells if c.cell_type == "markdown")
+        numeric = re.compile(r"-?[\d,]*\.?\d+%?")
+        for key, value in values["en"].items():
+            if key in values["zh_CN"] and numeric.fullmatch(value.strip()):
+                assert values["zh_CN"][key] == value, f"{name}: {key} is {values['zh_CN'][key]!r}, English {value!r}"
+                assert value in markdown and value in english_md, (name, key, value)
+    text = "\n".join(c.source for c in nbformat.read(folder / "04_fixed_effects.ipynb", as_version=4).cells)
+    assert "**练习 4.1" in text and "<summary>练习 4.1 的解答</summary>" in text and "图 4.1" in text
+
+
+def test_the_chinese_site_offers_the_chinese_notebooks_where_its_teachers_page_links():
+    site = paths.BUILD_HTML / "zh"
+    if not (site / "student.zip").exists():
+        missing("run make student after make book")
+    import zipfile
+    chapters = _chapters()
+    assert sorted(zipfile.ZipFile(site / "student.zip").namelist()) == sorted(f"student/{n}.ipynb" for n in chapters)
+    assert (site / "standalone.zip").is_file()
+    for n in chapters:
+        shipped = site / "student" / f"{n}.ipynb"
+        assert shipped.read_bytes() == (paths.ROOT / "student" / "zh_CN" / f"{n}.ipynb").read_bytes()
+    teachers = (site / "book" / "teachers.html").read_text(encoding="utf-8")
+    for link in re.findall(r'href="\.\./((?:student|standalone)[^"]*)"', teachers):
+        assert (site / link).is_file(), f"the Chinese teachers page links {link}, which is not in {site}"

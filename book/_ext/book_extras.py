@@ -186,7 +186,7 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     srcdir = Path(app.srcdir)
     if app.builder.name == "html":  # not the single-page build the PDF is printed from
         publish_results(srcdir / "results", out)
-        publish_downloads(project_root(srcdir), out)
+        publish_downloads(project_root(srcdir), out, app.config.language or "en")
         write_numbers(app, out / NUMBERS_NAME)
     for docname in app.env.found_docs:
         source = chapter_source(srcdir, docname)
@@ -222,18 +222,22 @@ def write_numbers(app: Sphinx, target: Path) -> None:
     target.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False), encoding="utf-8")
 
 
-def publish_downloads(root: Path, out: Path) -> None:
+def publish_downloads(root: Path, out: Path, language: str = "en") -> None:
     """Copy the whole-book PDF and the standalone notebooks (if built) into the HTML site.
 
     ``book.pdf`` comes from ``_build/pdf`` (``make pdf``); the student notebooks
     (``student/``) and the clean executed ones (``_build/standalone/``), both
     written by ``make student``, go to ``student/`` and ``standalone/`` in the
-    site, each also as one zip with fixed timestamps.
+    site, each also as one zip with fixed timestamps. Another edition's site (``out`` is
+    ``_build/html/zh`` for ``language`` zh_CN) gets that edition's notebooks, written by
+    ``make student`` into ``student/<language>/`` and ``_build/standalone/<language>/``.
     """
     pdf = root / "_build" / "pdf" / PDF_NAME
     if pdf.is_file():
         shutil.copy2(pdf, out / PDF_NAME)
-    for folder, target in ((root / "student", "student"), (root / "_build" / "standalone", "standalone")):
+    edition = "" if (language or "en").split("_")[0] == "en" else language
+    for folder, target in ((root / "student" / edition, "student"),
+                           (root / "_build" / "standalone" / edition, "standalone")):
         notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
         if not notebooks:
             continue

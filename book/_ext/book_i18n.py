@@ -65,41 +65,8 @@ def fallback() -> bool:
     return os.environ.get(FALLBACK_ENV) == "1"
 
 
-def select_outputs(notebook: dict, language: str) -> bool:
-    """Keep ``language``'s outputs and the shared ones; rename its glue keys. True if anything changed.
-
-    An output tagged ``{"esgrisk": {"language": L}}`` is kept only in the edition ``L``. A glued
-    value ``<key>__<language>`` replaces the value glued as ``<key>`` in that edition (renamed to
-    ``<key>``); in every other edition it is dropped.
-    """
-    def glue_name(output: dict) -> str | None:
-        return output.get("metadata", {}).get("scrapbook", {}).get("name")
-
-    cells = notebook.get("cells", [])
-    names = {glue_name(o) for c in cells for o in c.get("outputs", [])} - {None}
-    suffix = i18n.edition_key("", language) if language != SOURCE else None
-    others = [i18n.edition_key("", lang) for lang in i18n.LANGUAGES if lang != language]
-    twinned = {n[: -len(suffix)] for n in names if suffix and n.endswith(suffix)}
-    changed = False
-    for cell in cells:
-        kept = []
-        for output in cell.get("outputs", []):
-            tag = output.get("metadata", {}).get(i18n.EDITION_METADATA, {}).get("language")
-            name = glue_name(output)
-            if tag is not None and tag != language:
-                changed = True
-                continue
-            if name is not None:
-                if any(name.endswith(other) for other in others) or name in twinned:
-                    changed = True
-                    continue
-                if suffix and name.endswith(suffix):
-                    output["metadata"]["scrapbook"]["name"] = name[: -len(suffix)]
-                    changed = True
-            kept.append(output)
-        if "outputs" in cell:
-            cell["outputs"] = kept
-    return changed
+#: Which outputs an edition keeps (shared with scripts/make_student.py).
+select_outputs = i18n.select_outputs
 
 
 def _project_root(app: Sphinx) -> Path:
@@ -122,8 +89,7 @@ def _translations(app: Sphinx, source: Path, language: str) -> dict[str, str]:
             raise ExtensionError(f"book_i18n: no catalogue for {source} "
                                  f"(run `python -m esgrisk.i18n update`)")
         # a translation that does not keep its unit's markup is no translation (as `make check-translations`)
-        cache[source] = {msgid: msgstr for msgid, msgstr in i18n.catalogue_translations(source, language).items()
-                         if i18n.markup_tokens(msgstr) == i18n.markup_tokens(msgid)}
+        cache[source] = i18n.page_translations(source, language)
     return cache[source]
 
 
