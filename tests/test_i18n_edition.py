@@ -566,3 +566,10 @@ def test_citations_of_the_chinese_edition_read_zhang_deng(strict_edition):
     assert "et al" not in " ".join(citations)
     english = _soup(HTML / "executed" / "04_fixed_effects.html").get_text()
     assert "Zhang et al. [2025]" in english
+
+
+def test_exercise_titles_of_the_chinese_edition_have_full_width_brackets(strict_edition):
+    titles = [t.get_text() for t in _soup(ZH / "executed" / "04_fixed_effects.html").select(".admonition-title")
+              if "练习" in t.get_text()]
+    assert titles and all(" (" not in t for t in titles), titles
+    assert any(re.search(r"练习 4\.1\s*（.+）", t) for t in titles), titles

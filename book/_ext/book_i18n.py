@@ -422,6 +422,30 @@ def _localise_site(app: Sphinx) -> None:
     logger.info(f"book_i18n: {total} theme label(s) and text(s) translated")
 
 
+def _exercise_titles(app: Sphinx, doctree, docname: str) -> None:
+    """Full-width brackets around an exercise's title in Chinese: "练习 4.1（混合 OLS 的偏误）".
+
+    sphinx-exercise writes the title between the Text nodes " (" and ")" (in the exercise's title
+    and in the link of its solution's title); the Chinese edition replaces just those two.
+    """
+    if edition(app) == SOURCE:
+        return
+    from docutils import nodes  # noqa: PLC0415
+
+    def in_exercise(node, depth: int = 3) -> bool:  # the title, or the link in a solution's title
+        return node is not None and depth > 0 and (type(node).__module__.startswith("sphinx_exercise")
+                                                   or in_exercise(node.parent, depth - 1))
+
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if str(text) != " (" or parent is None or not in_exercise(parent):
+            continue
+        closing = [c for c in parent.children[parent.index(text) + 1:] if isinstance(c, nodes.Text) and str(c) == ")"]
+        if closing:
+            parent.replace(closing[-1], nodes.Text("）"))
+            parent.replace(text, nodes.Text("（"))
+
+
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.name != "html" or edition(app) == SOURCE:
         return
@@ -445,5 +469,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("include-read", _include_read)
     # after sphinx-book-theme (501) built the header buttons, and after book_extras' footer (600)
     app.connect("html-page-context", _page_context, priority=700)
+    app.connect("doctree-resolved", _exercise_titles)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
