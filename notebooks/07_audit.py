@@ -353,11 +353,11 @@ ss_tab = ss["table"].set_index("variable")
 for key in ("sigma_max", "sigma_max_rounding", "r2_min", "r2_min_rounding", "se_x_sd_min", "se_x_sd_max",
             "se_x_sd_ratio", "sd_y"):
     glue(f"au_ss_{key}", float(ss[key]), display=False)
-glue("au_ss_tight", ss["tightest"], display=False)
+glue("au_ss_tight", Markdown(f"`{ss['tightest']}`"), display=False)  # a variable name, shown as code
 glue("au_ss_risk_r2", float(ss_tab.loc["risk_events", "r2_other_min"]), display=False)
 glue("au_ss_risk_r2_r", float(ss_tab.loc["risk_events", "r2_other_min_rounding"]), display=False)
 glue("au_ssp_sigma", float(ssp["sigma_max"]), display=False)
-glue("au_ssp_tight", ssp["tightest"], display=False)
+glue("au_ssp_tight", Markdown(f"`{ssp['tightest']}`"), display=False)
 glue("au_ssp_r2", float(ssp["r2_min"]), display=False)
 glue("au_ss_n", ss["nobs"], display=False)
 ss_shown = ss["table"].rename(columns={
@@ -386,7 +386,7 @@ show_table(ss_shown, "Each row of Table 2 bounds the residual standard deviation
 # The bounds differ by a factor of {glue:text}`au_ss_se_x_sd_ratio:.0f`
 # (SE x SD from {glue:text}`au_ss_se_x_sd_min:.4f` to
 # {glue:text}`au_ss_se_x_sd_max:.2f`). The tightest, from
-# `{glue:text}`au_ss_tight``, allows a residual standard deviation of at most
+# {glue:md}`au_ss_tight`, allows a residual standard deviation of at most
 # {glue:text}`au_ss_sigma_max:.3f` ESG points
 # ({glue:text}`au_ss_sigma_max_rounding:.3f` at the rounding edges), against an
 # ESG standard deviation of {glue:text}`au_ss_sd_y:.1f`: the model would have
@@ -399,7 +399,7 @@ show_table(ss_shown, "Each row of Table 2 bounds the residual standard deviation
 # be smaller, and the paper does not say which it prints. The one benign
 # reading is that growth and CR4 entered the regression in per cent while
 # Table 1 shows fractions; then the tightest bound comes from
-# `{glue:text}`au_ssp_tight`` and is {glue:text}`au_ssp_sigma:.2f`
+# {glue:md}`au_ssp_tight` and is {glue:text}`au_ssp_sigma:.2f`
 # (R-squared at least {glue:text}`au_ssp_r2:.3f`), but the fitted equation
 # at the means falls from {glue:text}`au_fit_means:.2f` to
 # {glue:text}`au_fit_means_pct:.2f`, further from the mean ESG of

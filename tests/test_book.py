@@ -74,3 +74,24 @@ def test_the_book_ships_every_result_file_and_a_zip_of_them():
     with zipfile.ZipFile(paths.BUILD_HTML / "results.zip") as archive:
         assert sorted(archive.namelist()) == [f"results/{name}" for name in produced]
         assert archive.read("results/fe_entity.json") == (paths.RESULTS / "fe_entity.json").read_bytes()
+
+
+#: MyST role syntax that a reader must never see: it means a role was not parsed (e.g. wrapped in
+#: backticks, or an unbalanced backtick before it), in either edition.
+RAW_ROLE = re.compile(r"\{(?:glue(?::\w+)?|numref|cite(?::\w+)?|doc|ref|eq|term|download)\}")
+
+
+def test_no_page_shows_raw_myst_roles_outside_code():
+    """Every role in prose was rendered: no page of either edition shows `{glue:text}` and the like
+    outside code blocks (chapter 7 once showed a whole paragraph of unrendered glue roles)."""
+    from bs4 import BeautifulSoup
+
+    shown = []
+    for page in sorted(paths.BUILD_HTML.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for code in soup.select("div.highlight, pre, script, style, div.cell_input"):
+            code.decompose()
+        text = soup.get_text(" ")
+        shown += [f"{page.relative_to(paths.BUILD_HTML)}: ...{text[max(0, m.start() - 40):m.end() + 30]!r}"
+                  for m in RAW_ROLE.finditer(text)]
+    assert not shown, "raw MyST roles on the pages:\n" + "\n".join(shown[:20])

@@ -479,3 +479,97 @@ def test_untranslated_code_text_fails_the_books_panel_but_not_a_readers(monkeypa
     book_i18n._untranslated_outputs(notebook("0" * 64), "executed/03_descriptive", "zh_CN")
     assert len(said["warning"]) == 1 and "all firm-years" in said["warning"][0]
     assert len(said["info"]) == 1 and "reader's panel" in said["info"][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The themes' words, the citations and the bibliography in Chinese
+
+#: English that a Chinese reader must not see or hear on a Chinese page: the themes' labels
+#: (whole tooltips, aria labels and texts), togglebutton's hints, the copyright line, and the
+#: connective words of the citations.
+THEME_ENGLISH = (*book_i18n.THEME_STRINGS, "Click to show", "Click to hide")
+THEME_ENGLISH_TEXT = ("Copyright", "Toggle primary sidebar", "Link to this heading")
+#: The words of an English author-year citation ("Zhang et al. [2025]", "[Title, n.d.]").
+#: (An author-less entry is cited by its title, which may hold an "and".)
+CITATION_ENGLISH = re.compile(r"\bet al\b|\bn\.d\.")
+
+
+def test_the_chrome_is_localised_attribute_by_attribute_and_nothing_else_changes():
+    page = ('<nav aria-label="Main"><a title="Link to this heading" href="#x">#</a>'
+            '<p title="Main street">Main</p><script>let x = "Main";</script>\n'
+            '<p>\n  © Copyright 2026.\n</p><img alt=\'Binder logo\' src="a.svg"></nav>')
+    words = {"Main": "全书目录", "Link to this heading": "链接到此标题", "© Copyright 2026.": "© 2026 版权所有。",
+             "Binder logo": "Binder 标志"}
+    out, count = book_i18n.localise_chrome(page, words)
+    assert count == 5
+    assert out == ('<nav aria-label="全书目录"><a title="链接到此标题" href="#x">#</a>'
+                   '<p title="Main street">全书目录</p><script>let x = "Main";</script>\n'
+                   '<p>\n  © 2026 版权所有。\n</p><img alt="Binder 标志" src="a.svg"></nav>')
+    assert book_i18n.localise_chrome(out, words) == (out, 0)
+
+
+def test_every_theme_word_has_a_translation_in_the_code_catalogue():
+    missing = [m for m in (*THEME_ENGLISH, *book_i18n.THEME_TEXTS) if i18n.translate(m, "zh_CN") == m]
+    assert not missing, f"no translation in esgrisk/locale/zh_CN/book.po for {missing}"
+
+
+def test_the_chinese_bibliography_style_has_chinese_connectives_and_entries_as_written():
+    from pybtex.database import parse_file
+    from pybtex.plugin import find_plugin
+
+    book_bibstyle = importlib.import_module("book_bibstyle")
+    book_bibstyle.register()
+    bib = parse_file(str(paths.ROOT / "book" / "references.bib"))
+
+    def entries(style):
+        return {e.key: e.text.render_as("text")
+                for e in find_plugin("pybtex.style.formatting", style)().format_entries(bib.entries.values())}
+
+    english, chinese = entries("book"), entries("book_zh")
+    assert "In Donald W. K. Andrews and James H. Stock, editors" in english["stock2005testing"]
+    assert ("James H. Stock 和 Motohiro Yogo. Testing for Weak Instruments in Linear IV Regression. "
+            "载于 Donald W. K. Andrews 和 James H. Stock 编, ") in chinese["stock2005testing"]
+    assert "第 80–108 页" in chinese["stock2005testing"] and "第 2 版" in chinese["wooldridge2010econometric"]
+    assert not any("n.d." in entry for entry in chinese.values()) and any("无日期" in e for e in chinese.values())
+    # titles, journals and notes as written: only the style's own words differ
+    strip = re.compile(r"\b(and|In|editors?|pages|edition)\b|n\.d\.|和|载于|编|第|页|版|无日期|[\s,.]")
+    assert {k: strip.sub("", v).replace("2nd", "2") for k, v in english.items()} == \
+        {k: strip.sub("", v) for k, v in chinese.items()}
+
+
+@pytest.mark.parametrize("page", TOC_PAGES)
+def test_no_theme_english_on_the_chinese_pages(strict_edition, page):
+    soup = _soup(ZH / page)
+    raw = (ZH / page).read_text(encoding="utf-8")
+    hints = [h for h in ("Click to show", "Click to hide") if f"'{h}'" in raw]
+    for element in soup(["script", "style", "pre", "code"]):
+        element.decompose()
+    labels = collections.Counter(value.strip() for element in soup.find_all(True)
+                                 for name in book_i18n.CHROME_ATTRIBUTES
+                                 if (value := element.get(name)) and value.strip() in THEME_ENGLISH)
+    texts = collections.Counter(s.strip() for s in soup.find_all(string=True) if s.strip() in THEME_ENGLISH)
+    citations = [c.get_text() for c in soup.select(".bibtex-citation") if CITATION_ENGLISH.search(c.get_text())]
+    for element in soup.select(".bibliography, .cell_output, .highlight, .math"):
+        element.decompose()  # entries as written, code output
+    visible = soup.get_text(" ")
+    words = [w for w in THEME_ENGLISH_TEXT if w in visible]
+    assert not (labels or texts or words or hints or citations), (
+        f"{page}: English labels {dict(labels)}, texts {dict(texts)}, words {words}, hints {hints}, "
+        f"citations {citations[:5]}")
+
+
+def test_citations_of_the_chinese_edition_read_zhang_deng(strict_edition):
+    page = _soup(ZH / "executed" / "04_fixed_effects.html")
+    citations = [c.get_text() for c in page.select(".bibtex-citation, span[id] > a[href*='references']")]
+    text = page.get_text()
+    assert "Zhang 等 [2025]" in text, citations[:5]
+    assert "et al" not in " ".join(citations)
+    english = _soup(HTML / "executed" / "04_fixed_effects.html").get_text()
+    assert "Zhang et al. [2025]" in english
+
+
+def test_exercise_titles_of_the_chinese_edition_have_full_width_brackets(strict_edition):
+    titles = [t.get_text() for t in _soup(ZH / "executed" / "04_fixed_effects.html").select(".admonition-title")
+              if "练习" in t.get_text()]
+    assert titles and all(" (" not in t for t in titles), titles
+    assert any(re.search(r"练习 4\.1\s*（.+）", t) for t in titles), titles

@@ -19,6 +19,14 @@ configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
   an error naming the page and the unit, so no half-translated edition is published;
   ``ESGRISK_I18N_FALLBACK=1`` (development only) keeps it in English and says how many units
   were kept.
+* **The themes' words.** The Chinese pages' chrome (tooltips, aria labels, the footer) has
+  the English strings that sphinx-book-theme and pydata-sphinx-theme write literally or leave
+  untranslated in their catalogues ("Toggle primary sidebar", "Color mode", "Link to this
+  heading"...): :data:`THEME_STRINGS`, translated by the code catalogue
+  (``esgrisk/locale/zh_CN/book.po``) on ``build-finished``, attribute by attribute with an HTML
+  parser (:func:`localise_chrome`; the rest of each page is left byte for byte as written);
+  togglebutton's hints are set in Chinese at ``config-inited``. Citations and the
+  bibliography's own words: ``book_bibstyle`` (``author_year_zh``, ``book_zh``).
 * **Twin links.** Every page links to its twin in the other edition (``中文`` / ``English``) at
   the top of the article, and names it as ``<link rel="alternate" hreflang=...>``; links are
   relative, so the site works offline and from any folder.
@@ -27,10 +35,12 @@ configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +276,140 @@ def _config_inited(app: Sphinx, config) -> None:
         return
     options = config.html_theme_options
     options["search_bar_text"] = "搜索本书……"
+    # sphinx-togglebutton's hints (dropdowns, solutions), written into every page's scripts
+    config.togglebutton_hint = edition_text(app, "Click to show")
+    config.togglebutton_hint_hide = edition_text(app, "Click to hide")
+
+
+#: English words of the themes on the Chinese pages (msgids of the code catalogue): the whole value
+#: of a tooltip or label (sphinx-book-theme writes some literally, pydata-sphinx-theme's and
+#: Sphinx's Chinese catalogues leave others empty), or the whole text of an element.
+THEME_STRINGS = (
+    "Toggle primary sidebar", "Toggle secondary sidebar", "Main", "Page", "Color mode", "System Settings",
+    "Light", "Dark", "Source repositories", "Launch interactive content", "Binder logo", "Download this page",
+    "Fullscreen mode", "Search", "Contents", "Toggle hidden content", "Link to this heading",
+    "Link to this image", "Link to this table", "Link to this equation", "Link to this code",
+    "Link to this definition", "Link to this term", "Skip to main content", "Back to top", "Previous", "Next",
+    "previous page", "next page", "Print to PDF", "Copy", "Copy to clipboard", "Copied!",
+)
+#: Whole texts with a value of the build ({copyright}: the configuration's copyright).
+THEME_TEXTS = ("© Copyright {copyright}.",)
+#: The attributes of an element that a reader sees (tooltips) or that are announced (labels).
+CHROME_ATTRIBUTES = ("aria-label", "title", "data-bs-title", "alt", "placeholder", "data-toggle-hint")
+#: Static scripts that write an English label into the page: the exact attribute they write.
+CHROME_SCRIPTS = {"_static/togglebutton.js": ('aria-label="{}"', "Toggle hidden content")}
+
+
+class _Chrome(HTMLParser):
+    """Find the chrome's English attribute values and texts: ``(start, end, replacement)`` spans."""
+
+    def __init__(self, source: str, words: dict[str, str]):
+        super().__init__(convert_charrefs=False)
+        self.words, self.spans, self._raw = words, [], None
+        self._lines = [0] + [m.end() for m in re.finditer("\n", source)]  # as HTMLParser counts lines
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        self._tag(tag, attrs)
+        if tag in ("script", "style"):
+            self._raw = tag
+
+    def handle_startendtag(self, tag, attrs):
+        self._tag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == self._raw:
+            self._raw = None
+
+    def _tag(self, tag, attrs):
+        raw, start = self.get_starttag_text() or "", self._offset()
+        for name, value in attrs:
+            if name not in CHROME_ATTRIBUTES or value is None or value.strip() not in self.words:
+                continue
+            for quote in ('"', "'"):
+                written = f"{name}={quote}{html.escape(value, quote=False)}{quote}"
+                at = raw.find(written)
+                if at >= 0:
+                    translated = value.replace(value.strip(), self.words[value.strip()])
+                    self.spans.append((start + at, start + at + len(written),
+                                       f'{name}="{html.escape(translated, quote=True)}"'))
+                    break
+
+    def handle_data(self, data):
+        if self._raw is None and data.strip() in self.words:
+            start = self._offset()
+            self.spans.append((start, start + len(data), data.replace(data.strip(), self.words[data.strip()])))
+
+
+def localise_chrome(page: str, words: dict[str, str]) -> tuple[str, int]:
+    """``page`` (HTML) with every chrome attribute value and element text in ``words`` translated.
+
+    Only a whole value (or a whole text between tags) that is a key of ``words`` changes; the rest
+    of the page stays as it was written. Returns the page and the number of replacements.
+    """
+    parser = _Chrome(page, words)
+    parser.feed(page)
+    parser.close()
+    out, last = [], 0
+    for start, end, text in sorted(parser.spans):
+        out += [page[last:start], text]
+        last = end
+    return "".join(out) + page[last:], len(parser.spans)
+
+
+def chrome_words(app: Sphinx) -> dict[str, str]:
+    """The themes' English words and their translations in the build's edition."""
+    words = {msgid: edition_text(app, msgid) for msgid in THEME_STRINGS}
+    for template in THEME_TEXTS:
+        words[template.format(copyright=app.config.copyright)] = \
+            edition_text(app, template).format(copyright=app.config.copyright)
+    return {english: chinese for english, chinese in words.items() if chinese != english}
+
+
+def _localise_site(app: Sphinx) -> None:
+    """Translate the themes' words in every page of the edition (see :func:`localise_chrome`)."""
+    out, words, total = Path(app.outdir), chrome_words(app), 0
+    for path in sorted(out.rglob("*.html")):
+        if path.relative_to(out).parts[0] == "_static":
+            continue
+        page = path.read_text(encoding="utf-8")
+        localised, count = localise_chrome(page, words)
+        if count:
+            path.write_text(localised, encoding="utf-8")
+            total += count
+    for script, (pattern, msgid) in CHROME_SCRIPTS.items():
+        path = out / script
+        if path.is_file() and msgid in words:
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace(pattern.format(msgid), pattern.format(words[msgid])), encoding="utf-8")
+    logger.info(f"book_i18n: {total} theme label(s) and text(s) translated")
+
+
+def _exercise_titles(app: Sphinx, doctree, docname: str) -> None:
+    """Full-width brackets around an exercise's title in Chinese: "练习 4.1（混合 OLS 的偏误）".
+
+    sphinx-exercise writes the title between the Text nodes " (" and ")" (in the exercise's title
+    and in the link of its solution's title); the Chinese edition replaces just those two.
+    """
+    if edition(app) == SOURCE:
+        return
+    from docutils import nodes  # noqa: PLC0415
+
+    def in_exercise(node, depth: int = 3) -> bool:  # the title, or the link in a solution's title
+        return node is not None and depth > 0 and (type(node).__module__.startswith("sphinx_exercise")
+                                                   or in_exercise(node.parent, depth - 1))
+
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if str(text) != " (" or parent is None or not in_exercise(parent):
+            continue
+        closing = [c for c in parent.children[parent.index(text) + 1:] if isinstance(c, nodes.Text) and str(c) == ")"]
+        if closing:
+            parent.replace(closing[-1], nodes.Text("）"))
+            parent.replace(text, nodes.Text("（"))
 
 
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -275,6 +419,7 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     if kept:
         logger.info(f"book_i18n: {sum(kept.values())} unit(s) on {len(kept)} page(s) kept in English "
                     f"({FALLBACK_ENV}=1: a development build, not an edition)")
+    _localise_site(app)
     pdf = _project_root(app) / "_build" / "pdf" / PDF_NAME  # written by `make pdf`
     if pdf.is_file():
         shutil.copy2(pdf, Path(app.outdir) / PDF_NAME)
@@ -284,10 +429,12 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("config-inited", _config_inited)
+    # before sphinx-togglebutton (500) writes its hints into the pages' scripts
+    app.connect("config-inited", _config_inited, priority=400)
     app.connect("source-read", _source_read)
     app.connect("include-read", _include_read)
     # after sphinx-book-theme (501) built the header buttons, and after book_extras' footer (600)
     app.connect("html-page-context", _page_context, priority=700)
+    app.connect("doctree-resolved", _exercise_titles)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
