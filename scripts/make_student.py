@@ -214,10 +214,10 @@ KIND_WORD = {"table": "Table", "figure": "Figure", "exercise": "Exercise", "sect
 #: The words each edition numbers with (the Chinese ones as the Chinese book's numfig_format).
 LABELS = {
     SOURCE: {**{kind: f"{word} %s" for kind, word in KIND_WORD.items()}, "solution": "Solution to Exercise %s",
-             "solution-none": "Solution", "table-none": "Table", "colon": ": ", "number-end": "."},
+             "solution-none": "Solution", "table-none": "Table", "title": ": {}", "number-end": "."},
     "zh_CN": {"table": "表 %s", "figure": "图 %s", "exercise": "练习 %s", "section": "第 %s 节",
               "code-block": "代码 %s", "solution": "练习 %s 的解答", "solution-none": "解答",
-              "table-none": "表", "colon": "：", "number-end": "",
+              "table-none": "表", "title": "（{}）", "number-end": "", " et al.": " 等", " and ": " 和 ",
               "note": "注意", "tip": "提示", "hint": "提示", "warning": "警告", "important": "重要",
               "seealso": "另见", "caution": "小心", "attention": "注意"},
 }
@@ -288,6 +288,8 @@ class Renderer:
         if role.startswith("cite"):
             keys = [k.strip() for k in target.split(",") if k.strip()]
             found = [self.book.citations.get(k, (k, "")) for k in keys]
+            for word in (" et al.", " and "):  # "Zhang 等 (2025)" in the Chinese edition, as its book
+                found = [(who.replace(word, self.words.get(word, word)), year) for who, year in found]
             if role in ("cite:t", "cite:ts"):
                 return "; ".join(f"{who} ({year})" for who, year in found)
             return "(" + "; ".join(f"{who}, {year}" for who, year in found) + ")"
@@ -338,7 +340,7 @@ class Renderer:
             found = self.book.number(options.get("label", "")) if options.get("label") else None
             number = found[1] if found else str(self.exercise_count)
             words = self.words
-            return f"**{words['exercise'] % number}{words['colon'] + arg if arg else ''}**\n\n{body}\n"
+            return f"**{words['exercise'] % number}{words['title'].format(arg) if arg else ''}**\n\n{body}\n"
         if name == "solution":
             if not keep_solutions:
                 return ""

@@ -271,7 +271,8 @@ def test_the_chinese_notebooks_of_the_built_book_number_in_chinese_and_carry_the
                 assert values["zh_CN"][key] == value, f"{name}: {key} is {values['zh_CN'][key]!r}, English {value!r}"
                 assert value in markdown and value in english_md, (name, key, value)
     text = "\n".join(c.source for c in nbformat.read(folder / "04_fixed_effects.ipynb", as_version=4).cells)
-    assert "**练习 4.1" in text and "<summary>练习 4.1 的解答</summary>" in text and "图 4.1" in text
+    assert re.search(r"\*\*练习 4\.1（.+）\*\*", text) and "<summary>练习 4.1 的解答</summary>" in text
+    assert "图 4.1" in text and "Zhang 等 (2025)" in text and "et al." not in text
 
 
 def test_the_chinese_site_offers_the_chinese_notebooks_where_its_teachers_page_links():
