@@ -34,7 +34,7 @@ from esgrisk import paths
 
 __all__ = ["CODE_CATALOGUE", "EDITION_KEY", "LANGUAGES", "Message", "Problem", "Unit", "catalogue_path",
            "catalogue_translations", "check_catalogue", "edition_key", "glue_i18n", "is_translatable",
-           "markup_tokens", "page_translations", "page_units", "select_outputs",
+           "markup_tokens", "notebook_untranslated", "page_translations", "page_units", "select_outputs",
            "split_units", "tr", "translate", "translate_markdown",
            "untranslated_outputs", "update_catalogue"]
 
@@ -357,18 +357,19 @@ def untranslated_outputs(executed: Path | None = None, language: str = "zh_CN") 
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     if not notebooks:
         raise FileNotFoundError(f"no executed notebooks in {folder}: run `make book` first")
-    problems = []
-    for notebook in notebooks:
-        seen: set[str] = set()
-        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
-            for output in cell.get("outputs", []):
-                meta = output.get("metadata", {}).get(EDITION_METADATA, {})
-                if meta.get("language") == language:
-                    for msgid in meta.get("untranslated", []):
-                        if msgid not in seen:
-                            seen.add(msgid)
-                            problems.append((notebook.stem, msgid))
-    return problems
+    return [(notebook.stem, msgid) for notebook in notebooks
+            for msgid in notebook_untranslated(json.loads(notebook.read_text(encoding="utf-8")), language)]
+
+
+def notebook_untranslated(notebook: dict, language: str) -> list[str]:
+    """The msgids a notebook's outputs for ``language`` list as untranslated, in order, once each."""
+    found: dict[str, None] = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(EDITION_METADATA, {})
+            if meta.get("language") == language:
+                found.update(dict.fromkeys(meta.get("untranslated", [])))
+    return list(found)
 
 
 def translate_markdown(markdown: str, translations: dict[str, str], *, fallback: bool = False) -> str:

@@ -34,6 +34,7 @@ configuration ``book/locale/zh_CN/_config.yml`` laid over ``_config.yml``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -156,11 +157,16 @@ def edition_text(app: Sphinx, text: str) -> str:
     return translated
 
 
+@functools.cache
+def _own_panel_sha256() -> str | None:
+    own = paths.SIMULATED_PANEL
+    return hashlib.sha256(own.read_bytes()).hexdigest() if own.is_file() else None
+
+
 def _on_the_books_panel(notebook: dict) -> bool:
     """Whether the chapter ran on the book's own panel (data/simulated/panel.csv, by content)."""
     digest = notebook.get("metadata", {}).get("esgrisk", {}).get("panel_sha256")
-    own = paths.SIMULATED_PANEL
-    return digest is None or (own.is_file() and digest == hashlib.sha256(own.read_bytes()).hexdigest())
+    return digest is None or digest == _own_panel_sha256()
 
 
 def _untranslated_outputs(notebook: dict, docname: str, language: str) -> None:
@@ -172,9 +178,7 @@ def _untranslated_outputs(notebook: dict, docname: str, language: str) -> None:
     edition then shows them in English and the build says so, but does not fail: the English
     and Chinese books of a reader's panel are never held back by a missing translation.
     """
-    missing = sorted({m for c in notebook.get("cells", []) for o in c.get("outputs", [])
-                      for m in o.get("metadata", {}).get(i18n.EDITION_METADATA, {}).get("untranslated", [])
-                      if o["metadata"][i18n.EDITION_METADATA].get("language") == language})
+    missing = sorted(i18n.notebook_untranslated(notebook, language))
     if not missing or fallback():
         return
     message = (f"book_i18n: {docname}: {len(missing)} code text(s) without translation, shown in English, "
